@@ -1,0 +1,55 @@
+"""Atomic file writes: nothing the user made is ever left half-written.
+
+Write to a temporary file in the same directory, fsync, then `os.replace` (atomic on POSIX and
+Windows). If anything fails, the temporary file is removed and the old file is untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from advisor.errors import BadInput
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path next to `path`; on success it replaces `path` atomically.
+
+    Raises BadInput (one line naming the file) when the directory is missing or not writable.
+    """
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise BadInput(f"{target}: cannot write: folder {directory} does not exist")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    except OSError as e:
+        raise BadInput(f"{target}: cannot write: {e.strerror or e}") from None
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        with open(tmp_path, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp_path, target)
+    except OSError as e:
+        tmp_path.unlink(missing_ok=True)
+        raise BadInput(f"{target}: cannot write: {e.strerror or e}") from None
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write `data` to `path` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+def write_text_atomic(path: str | os.PathLike, text: str) -> None:
+    """Write `text` (UTF-8) to `path` atomically."""
+    write_bytes_atomic(path, text.encode("utf-8"))

@@ -1,0 +1,425 @@
+"""Workload files (TOML or JSON): what the user wants to train and/or serve.
+
+One table of field specifications (`SECTIONS`) drives validation, defaults, the GUI form
+(labels, units, tooltips) and saving, so the three never disagree. Every rejection is a
+`BadInput` with one line: `file: section.field must be ..., got ...`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tomllib
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from advisor.errors import BadInput
+from advisor.precision import PRECISIONS
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of the workload file: its type, bounds, default and the help a user sees."""
+
+    key: str
+    type: str  # "number" | "whole" | "text" | "bool" | "choice"
+    label: str
+    help: str
+    unit: str = ""
+    required: bool = False
+    default: Any = None
+    lo: float | None = None  # lowest allowed value
+    lo_open: bool = False  # True: value must be > lo rather than >= lo
+    hi: float | None = None  # highest allowed value (catches 1e300-style slips)
+    choices: tuple[str, ...] = ()
+
+
+def _num(key, label, help, unit="", **kw) -> FieldSpec:
+    return FieldSpec(key, "number", label, help, unit, **kw)
+
+
+def _whole(key, label, help, unit="", **kw) -> FieldSpec:
+    return FieldSpec(key, "whole", label, help, unit, **kw)
+
+
+PRECISION_NAMES = tuple(PRECISIONS)
+
+SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
+    "": (
+        FieldSpec("name", "text", "Name", "A short name for this workload.", default=""),
+        FieldSpec("description", "text", "Description", "One line on what this workload is.", default=""),
+    ),
+    "model": (
+        _num("params_b", "Parameters", "Total parameters, in billions (7B model: 7; ResNet-50: 0.0256).",
+             "B", required=True, lo=0, lo_open=True, hi=100_000),
+        FieldSpec("family", "choice", "Family", "transformer: LLM-style (tokens, KV cache); cnn: image "
+                  "models (samples, FLOPs per sample); generic: 2 FLOPs per parameter per sample.",
+                  default="transformer", choices=("transformer", "cnn", "generic")),
+        _whole("layers", "Layers", "Transformer blocks. Derived from the parameter count when absent.", lo=1, hi=2000),
+        _whole("hidden", "Hidden size", "Model width (d_model). Derived when absent.", lo=1, hi=1_000_000),
+        _whole("heads", "Attention heads", "Query heads. Derived as hidden / 128 when absent.", lo=1, hi=100_000),
+        _whole("kv_heads", "KV heads", "Key/value heads: fewer than heads with GQA/MQA, which shrinks the "
+               "KV cache. Defaults to heads (no sharing).", lo=1, hi=100_000),
+        _num("active_params_b", "Active parameters", "Mixture-of-experts: parameters used per token, "
+             "in billions. Compute follows these; memory holds all parameters.", "B", lo=0, lo_open=True, hi=100_000),
+        _num("forward_gflops_per_sample", "Forward GFLOPs/sample", "cnn/generic: FLOPs of one forward pass "
+             "of one sample, in GFLOPs (ResNet-50 at 224x224: 8.2).", "GFLOP", lo=0, lo_open=True, hi=1e9),
+    ),
+    "inference": (
+        FieldSpec("precision", "choice", "Precision", "Weight precision while serving. Lower precision "
+                  "(INT8/INT4, GGUF) needs less memory and bandwidth per token.", required=True,
+                  choices=PRECISION_NAMES),
+        _num("requests_per_day", "Requests per day", "Traffic: requests served per day.", "req/day",
+             required=True, lo=0, lo_open=True, hi=1e13),
+        _whole("prompt_tokens", "Prompt tokens", "Input tokens per request (prefill).", "tokens",
+               default=512, lo=0, hi=10_000_000),
+        _whole("output_tokens", "Output tokens", "Generated tokens per request (decode).", "tokens",
+               default=128, lo=0, hi=1_000_000),
+        _whole("batch_size", "Batch size", "Requests decoded together on one replica. Small batches: low "
+               "latency, poor utilisation; large batches: throughput.", default=1, lo=1, hi=100_000),
+        _num("latency_slo_ms", "Latency target", "End-to-end latency target per request (TTFT + all "
+             "output tokens).", "ms", lo=0, lo_open=True, hi=1e8),
+        _num("cost_per_request_usd", "Known cost per request", "A known price per request, replacing the "
+             "hardware-derived cost (e.g. an API price).", "$", lo=0, lo_open=True, hi=1e4),
+    ),
+    "training": (
+        FieldSpec("precision", "choice", "Precision", "Math precision while training (bf16 mixed precision "
+                  "is the norm; fp8 on Hopper and later).", required=True, choices=PRECISION_NAMES[:7]),
+        _num("tokens", "Training tokens", "Tokens processed over the whole run (transformer).", "tokens",
+             lo=0, lo_open=True, hi=1e16),
+        _num("samples", "Samples", "Samples per epoch (cnn/generic).", "samples", lo=0, lo_open=True, hi=1e13),
+        _num("epochs", "Epochs", "Passes over the samples.", default=1, lo=0, lo_open=True, hi=100_000),
+        _whole("seq_len", "Sequence length", "Tokens per training sequence; drives activation memory and "
+               "the attention FLOPs.", "tokens", default=2048, lo=1, hi=10_000_000),
+        _whole("batch_size", "Micro-batch", "Sequences (or samples) per device per step; activation memory "
+               "grows with it.", default=1, lo=1, hi=1_000_000),
+        FieldSpec("optimizer", "choice", "Optimizer", "adam keeps two fp32 moments + fp32 master weights "
+                  "(16 bytes/parameter in mixed precision); sgd with momentum and adafactor keep less.",
+                  default="adam", choices=("adam", "sgd", "adafactor")),
+        FieldSpec("activation_checkpointing", "bool", "Activation checkpointing", "Recompute activations "
+                  "in the backward pass: far less memory for ~33% more compute.", default=False),
+        _whole("devices", "Devices", "Train on exactly this many devices; else the advisor sizes it.",
+               lo=1, hi=1_000_000),
+        _num("cost_usd", "Known training cost", "A known cost of the training run, replacing the "
+             "hardware-derived one.", "$", lo=0, lo_open=True, hi=1e12),
+    ),
+    "economics": (
+        FieldSpec("mode", "choice", "Mode", "cloud: pay per device-hour; owned: buy the hardware (amortised) "
+                  "and pay for electricity.", default="cloud", choices=("cloud", "owned")),
+        _num("electricity_usd_per_kwh", "Electricity price", "Price of electricity.", "$/kWh",
+             default=0.12, lo=0, hi=10),
+        _num("pue", "PUE", "Power usage effectiveness: facility power / IT power (1.1 hyperscale, "
+             "1.5 typical enterprise).", default=1.2, lo=1, hi=5),
+        _num("carbon_kg_per_kwh", "Carbon intensity", "CO2 per kWh of electricity.", "kg/kWh",
+             default=0.4, lo=0, hi=5),
+        _num("amortization_years", "Amortisation", "Years over which owned hardware is written off.", "years",
+             default=3, lo=0, lo_open=True, hi=30),
+        _num("horizon_years", "Horizon", "Years of serving in the lifecycle view.", "years",
+             default=1, lo=0, lo_open=True, hi=50),
+        _num("target_utilization", "Target utilisation", "Fraction of a replica's capacity planned for "
+             "(headroom for peaks).", default=0.6, lo=0, lo_open=True, hi=1),
+    ),
+}
+
+SPEC_BY_PATH = {(f"{s}.{f.key}" if s else f.key): f for s, specs in SECTIONS.items() for f in specs}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    params_b: float
+    family: str = "transformer"
+    layers: int | None = None
+    hidden: int | None = None
+    heads: int | None = None
+    kv_heads: int | None = None
+    active_params_b: float | None = None
+    forward_gflops_per_sample: float | None = None
+
+
+@dataclass(frozen=True)
+class InferenceSpec:
+    precision: str
+    requests_per_day: float
+    prompt_tokens: int = 512
+    output_tokens: int = 128
+    batch_size: int = 1
+    latency_slo_ms: float | None = None
+    cost_per_request_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class TrainingSpec:
+    precision: str
+    tokens: float | None = None
+    samples: float | None = None
+    epochs: float = 1
+    seq_len: int = 2048
+    batch_size: int = 1
+    optimizer: str = "adam"
+    activation_checkpointing: bool = False
+    devices: int | None = None
+    cost_usd: float | None = None
+
+
+@dataclass(frozen=True)
+class Economics:
+    mode: str = "cloud"
+    electricity_usd_per_kwh: float = 0.12
+    pue: float = 1.2
+    carbon_kg_per_kwh: float = 0.4
+    amortization_years: float = 3
+    horizon_years: float = 1
+    target_utilization: float = 0.6
+
+
+@dataclass(frozen=True)
+class Workload:
+    """A validated workload. Immutable: edits make a new one via `workload_from_dict`."""
+
+    model: ModelSpec
+    inference: InferenceSpec | None = None
+    training: TrainingSpec | None = None
+    economics: Economics = Economics()
+    name: str = ""
+    description: str = ""
+
+    @property
+    def phase(self) -> str:
+        """'training', 'inference' or 'both' (a lifecycle)."""
+        if self.training and self.inference:
+            return "both"
+        return "training" if self.training else "inference"
+
+    def to_dict(self) -> dict:
+        """Plain dict in the file's layout, without unset optional fields."""
+        out: dict[str, Any] = {}
+        if self.name:
+            out["name"] = self.name
+        if self.description:
+            out["description"] = self.description
+        for section in ("model", "inference", "training", "economics"):
+            obj = getattr(self, section)
+            if obj is not None:
+                out[section] = {k: v for k, v in asdict(obj).items() if v is not None}
+        return out
+
+
+_SECTION_TYPES = {"model": ModelSpec, "inference": InferenceSpec, "training": TrainingSpec, "economics": Economics}
+
+
+def _type_name(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true/false"
+    if isinstance(v, (int, float)):
+        return "number"
+    if isinstance(v, str):
+        return "text"
+    if isinstance(v, dict):
+        return "table"
+    if isinstance(v, list):
+        return "list"
+    return type(v).__name__
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, str):
+        return repr(v[:40] + ("..." if len(v) > 40 else ""))
+    if isinstance(v, float):
+        return f"{v:g}"
+    if isinstance(v, (dict, list)):
+        return f"a {_type_name(v)}"
+    return str(v).lower() if isinstance(v, bool) else str(v)
+
+
+def _bound_text(spec: FieldSpec) -> str:
+    if spec.lo is None:
+        return ""
+    return f" {'>' if spec.lo_open else '>='} {spec.lo:g}"
+
+
+def check_value(spec: FieldSpec, path: str, value: Any, src: str) -> Any:
+    """Validate one value against its spec; return it converted (whole numbers to int)."""
+    def bad(what: str) -> BadInput:
+        return BadInput(f"{src}: {path} {what}, got {_show(value)}")
+
+    if spec.type in ("number", "whole"):
+        noun = "a whole number" if spec.type == "whole" else "a number"
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return _raise(bad(f"must be {noun}{_bound_text(spec)}"))
+        if not math.isfinite(value):
+            return _raise(bad(f"must be a finite number{_bound_text(spec)}"))
+        if spec.type == "whole" and value != int(value):
+            return _raise(bad(f"must be a whole number{_bound_text(spec)}"))
+        if spec.lo is not None and (value <= spec.lo if spec.lo_open else value < spec.lo):
+            return _raise(bad(f"must be {noun}{_bound_text(spec)}"))
+        if spec.hi is not None and value > spec.hi:
+            return _raise(bad(f"must be at most {spec.hi:g}"))
+        return int(value) if spec.type == "whole" else float(value)
+    if spec.type == "bool":
+        if not isinstance(value, bool):
+            return _raise(bad("must be true or false"))
+        return value
+    if spec.type == "choice":
+        if not isinstance(value, str) or value.strip().lower() not in spec.choices:
+            return _raise(bad(f"must be one of {', '.join(spec.choices)}"))
+        return value.strip().lower()
+    if not isinstance(value, str):
+        return _raise(bad("must be text"))
+    if len(value) > 200 or any(ord(c) < 32 for c in value):
+        return _raise(bad("must be one line of at most 200 characters"))
+    return value
+
+
+def _raise(e: Exception):
+    raise e
+
+
+def _check_section(section: str, data: Any, src: str) -> dict:
+    specs = {f.key: f for f in SECTIONS[section]}
+    if not isinstance(data, dict):
+        raise BadInput(f"{src}: {section} must be a table of fields, got {_show(data)}")
+    out = {}
+    for key, value in data.items():
+        path = f"{section}.{key}"
+        if key not in specs:
+            raise BadInput(f"{src}: {path} is not a known field (known: {', '.join(specs)})")
+        out[key] = check_value(specs[key], path, value, src)
+    for spec in specs.values():
+        if spec.required and spec.key not in out:
+            raise BadInput(f"{src}: {section}.{spec.key} is required ({spec.help.split('.')[0].lower()})")
+    return out
+
+
+def workload_from_dict(data: Any, source: str = "workload") -> Workload:
+    """Validate a plain dict (parsed TOML/JSON, or the GUI form) into a `Workload`."""
+    if not isinstance(data, dict):
+        raise BadInput(f"{source}: the top level must be a table of sections, got {_show(data)}")
+    top_specs = {f.key: f for f in SECTIONS[""]}
+    top = {}
+    for key, value in data.items():
+        if key in _SECTION_TYPES:
+            continue
+        if key not in top_specs:
+            known = ", ".join([*top_specs, *_SECTION_TYPES])
+            raise BadInput(f"{source}: {key} is not a known field or section (known: {known})")
+        top[key] = check_value(top_specs[key], key, value, source)
+    if "model" not in data:
+        raise BadInput(f"{source}: model is required (a [model] section with params_b)")
+    if "inference" not in data and "training" not in data:
+        raise BadInput(f"{source}: inference or training is required (a workload serves, trains, or both)")
+    parts = {s: _check_section(s, data[s], source) for s in _SECTION_TYPES if s in data}
+    model = ModelSpec(**parts["model"])
+    _check_model(model, source)
+    inference = InferenceSpec(**parts["inference"]) if "inference" in parts else None
+    training = TrainingSpec(**parts["training"]) if "training" in parts else None
+    if inference is not None:
+        _check_inference(model, inference, source)
+    if training is not None:
+        _check_training(model, training, source)
+    economics = Economics(**parts.get("economics", {}))
+    return Workload(model=model, inference=inference, training=training, economics=economics, **top)
+
+
+def _check_model(m: ModelSpec, src: str) -> None:
+    if m.active_params_b is not None and m.active_params_b > m.params_b:
+        raise BadInput(f"{src}: model.active_params_b must be at most model.params_b ({m.params_b:g}), got {m.active_params_b:g}")
+    if m.heads and m.kv_heads and m.kv_heads > m.heads:
+        raise BadInput(f"{src}: model.kv_heads must be at most model.heads ({m.heads}), got {m.kv_heads}")
+    if m.heads and m.hidden and m.hidden % m.heads:
+        raise BadInput(f"{src}: model.heads must divide model.hidden ({m.hidden}), got {m.heads}")
+    if m.family == "cnn" and m.forward_gflops_per_sample is None:
+        raise BadInput(f"{src}: model.forward_gflops_per_sample is required for family 'cnn' (FLOPs of one forward pass)")
+
+
+def _check_inference(m: ModelSpec, inf: InferenceSpec, src: str) -> None:
+    if m.family == "transformer" and inf.prompt_tokens + inf.output_tokens < 1:
+        raise BadInput(f"{src}: inference.prompt_tokens must be >= 1 when output_tokens is 0, got 0")
+
+
+def _check_training(m: ModelSpec, tr: TrainingSpec, src: str) -> None:
+    if m.family == "transformer" and tr.tokens is None and tr.samples is None:
+        raise BadInput(f"{src}: training.tokens is required for a transformer (or samples of seq_len tokens)")
+    if m.family != "transformer" and tr.samples is None and tr.tokens is None:
+        raise BadInput(f"{src}: training.samples is required for family '{m.family}'")
+    if tr.tokens is not None and tr.samples is not None:
+        raise BadInput(f"{src}: training.samples must be absent when training.tokens is given (one or the other), got {tr.samples:g}")
+
+
+def parse_text(text: str, source: str, fmt: str) -> Workload:
+    """Parse TOML or JSON text (fmt 'toml' | 'json') into a validated Workload."""
+    try:
+        if fmt == "json":
+            data = json.loads(text)
+        else:
+            data = tomllib.loads(text)
+    except json.JSONDecodeError as e:
+        raise BadInput(f"{source}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except tomllib.TOMLDecodeError as e:
+        raise BadInput(f"{source}: not valid TOML: {e}") from None
+    except RecursionError:
+        raise BadInput(f"{source}: not a workload: nested too deeply") from None
+    return workload_from_dict(data, source)
+
+
+MAX_FILE_BYTES = 1_000_000  # a workload file is a few hundred bytes; anything huge is a mistake
+
+
+def load_workload(path: str | Path) -> Workload:
+    """Read and validate a workload file; the format follows the suffix (.json, else TOML)."""
+    p = Path(path)
+    src = p.name
+    try:
+        size = p.stat().st_size
+        if p.is_dir():
+            raise BadInput(f"{src}: is a folder, not a workload file")
+        if size > MAX_FILE_BYTES:
+            raise BadInput(f"{src}: file is {size / 1e6:.1f} MB, too large for a workload file")
+        raw = p.read_bytes()
+    except FileNotFoundError:
+        raise BadInput(f"{path}: file not found") from None
+    except PermissionError:
+        raise BadInput(f"{path}: permission denied") from None
+    except OSError as e:
+        raise BadInput(f"{path}: cannot read: {e.strerror or e}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"{src}: not UTF-8 text (is it a workload file?)") from None
+    if not text.strip():
+        raise BadInput(f"{src}: file is empty")
+    fmt = "json" if p.suffix.lower() == ".json" else "toml"
+    wl = parse_text(text, src, fmt)
+    if not wl.name:
+        wl = Workload(**{f.name: getattr(wl, f.name) for f in fields(wl)} | {"name": p.stem})
+    return wl
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+    return json.dumps(v, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+
+
+def dumps_toml(wl: Workload) -> str:
+    """The workload as TOML text, readable by `parse_text(..., 'toml')`."""
+    d = wl.to_dict()
+    lines = [f"{k} = {_toml_value(d[k])}" for k in ("name", "description") if k in d]
+    for section in ("model", "inference", "training", "economics"):
+        if section in d:
+            lines += ["", f"[{section}]"]
+            lines += [f"{k} = {_toml_value(v)}" for k, v in d[section].items()]
+    return "\n".join(lines) + "\n"
+
+
+def save_workload(wl: Workload, path: str | Path) -> None:
+    """Save atomically as TOML (or JSON when the suffix is .json)."""
+    from advisor.atomic import write_text_atomic
+
+    p = Path(path)
+    text = json.dumps(wl.to_dict(), indent=2) + "\n" if p.suffix.lower() == ".json" else dumps_toml(wl)
+    write_text_atomic(p, text)
