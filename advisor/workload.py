@@ -99,8 +99,10 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
                   default="adam", choices=("adam", "sgd", "adafactor")),
         FieldSpec("activation_checkpointing", "bool", "Activation checkpointing", "Recompute activations "
                   "in the backward pass: far less memory for ~33% more compute.", default=False),
-        _whole("devices", "Devices", "Train on exactly this many devices; else the advisor sizes it.",
-               lo=1, hi=1_000_000),
+        _whole("devices", "Devices", "Train on exactly this many devices; else the advisor sizes the "
+               "cluster to finish within the target days.", lo=1, hi=1_000_000),
+        _num("target_days", "Target days", "When devices is not set: the wall-clock time the advisor sizes "
+             "the cluster for.", "days", default=30, lo=0, lo_open=True, hi=36_500),
         _num("cost_usd", "Known training cost", "A known cost of the training run, replacing the "
              "hardware-derived one.", "$", lo=0, lo_open=True, hi=1e12),
     ),
@@ -159,6 +161,7 @@ class TrainingSpec:
     optimizer: str = "adam"
     activation_checkpointing: bool = False
     devices: int | None = None
+    target_days: float = 30
     cost_usd: float | None = None
 
 
