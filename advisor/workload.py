@@ -44,6 +44,7 @@ def _whole(key, label, help, unit="", **kw) -> FieldSpec:
 
 
 PRECISION_NAMES = tuple(PRECISIONS)
+TRAINING_PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8")
 
 SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
     "": (
@@ -85,7 +86,7 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
     ),
     "training": (
         FieldSpec("precision", "choice", "Precision", "Math precision while training (bf16 mixed precision "
-                  "is the norm; fp8 on Hopper and later).", required=True, choices=PRECISION_NAMES[:7]),
+                  "is the norm; fp8 on Hopper and later).", required=True, choices=TRAINING_PRECISIONS),
         _num("tokens", "Training tokens", "Tokens processed over the whole run (transformer).", "tokens",
              lo=0, lo_open=True, hi=1e16),
         _num("samples", "Samples", "Samples per epoch (cnn/generic).", "samples", lo=0, lo_open=True, hi=1e13),
