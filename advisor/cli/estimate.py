@@ -1,0 +1,100 @@
+"""`estimate`: one workload on one catalog device (or N of them)."""
+
+from __future__ import annotations
+
+import argparse
+
+from advisor.cli.common import add_catalog_arg, examples, load_catalog_for
+from advisor.errors import BadInput
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "estimate", help="predict memory, latency, energy and cost of a workload on one device",
+        description="Predict memory, speed, energy and cost of a workload on one catalog device, "
+                    "with low/high ranges from the efficiency uncertainty.",
+        epilog=examples("hwadvisor estimate --workload workloads/chat_7b_workstation.toml --device 'rtx 4090'",
+                        "hwadvisor estimate --workload workloads/serve_70b_at_scale.toml --device 'h100 sxm' --count 4 --json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
+    p.add_argument("--device", required=True, metavar="DEV", help="catalog id, name or alias (e.g. 'h100 sxm', rtx-4090)")
+    p.add_argument("--count", type=int, metavar="N", help="devices per inference replica / for training (default: sized)")
+    p.add_argument("--json", action="store_true", help="print the estimate as JSON")
+    add_catalog_arg(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from advisor.calibrations import stored_calibrations
+    from advisor.cli import print_json
+    from advisor.model.devices import device_table
+    from advisor.model.estimate import estimate_table
+    from advisor.workload import load_workload
+
+    if args.count is not None and not 1 <= args.count <= 100_000:
+        raise BadInput(f"--count must be a whole number from 1 to 100000, got {args.count}")
+    wl = load_workload(args.workload)
+    cat = load_catalog_for(args)
+    row = cat.resolve(args.device)
+    table = device_table(cat)
+    idx = int((table.ids == row["id"]).nonzero()[0][0])
+    est = estimate_table(wl, table.take([idx]), count=args.count, calibrations=stored_calibrations())
+    rec = est.record(0)
+    rec["workload"] = wl.name
+    if args.json:
+        print_json(rec)
+    else:
+        print(format_estimate(rec))
+    return 0
+
+
+def _n(x, fmt="{:,.1f}", unit=""):
+    return "n/a" if x is None else fmt.format(x) + unit
+
+
+def _r(rng: dict, key: str, fmt="{:,.1f}") -> str:
+    r = rng.get(key) or {}
+    if r.get("low") is None:
+        return ""
+    return f"  ({fmt.format(r['low'])} - {fmt.format(r['high'])})"
+
+
+def format_estimate(rec: dict) -> str:
+    """A plain-text summary of one estimate record."""
+    lines = [f"{rec['workload']} on {rec['device_name']} x{rec['count'] or '?'}"
+             + ("  [calibrated by probe]" if rec["calibrated"] else "")]
+    fit = "fits" if rec["fits"] else "DOES NOT FIT"
+    lines.append(f"  memory: {_n(rec['memory_per_device_gb'])} GB per device of {_n(rec['memory_available_gb'], '{:g}')} GB -> {fit}")
+    b = rec["memory_breakdown_gb"]
+    lines.append("  breakdown GB: " + ", ".join(f"{k} {v:,.1f}" for k, v in b.items() if v))
+    if "inference" in rec:
+        i, rg = rec["inference"], rec["range"]["inference"]
+        lines += [
+            "  inference:",
+            f"    time to first token   {_n(i['ttft_ms'])} ms{_r(rg, 'ttft_ms')}",
+            f"    time per output token {_n(i['tpot_ms'], '{:,.2f}')} ms{_r(rg, 'tpot_ms', '{:,.2f}')}  ({i['bound']}-bound)",
+            f"    one stream            {_n(i['decode_tokens_per_s'])} tokens/s{_r(rg, 'decode_tokens_per_s')}",
+            f"    request latency       {_n(i['request_latency_ms'], '{:,.0f}')} ms{_r(rg, 'request_latency_ms', '{:,.0f}')}"
+            + ("" if i["meets_latency_slo"] else "  MISSES the latency target"),
+            f"    replicas needed       {_n(i['replicas_needed'], '{:,.0f}')} of {i['count']} device(s)",
+            f"    energy                {_n(i['energy_wh_per_request'], '{:.3g}')} Wh/request",
+            f"    cost                  ${_n(i['cost_usd_per_day'], '{:,.0f}')}/day, ${_n(i['cost_usd_per_year'], '{:,.0f}')}/year, "
+            f"${_n(i['cost_usd_per_million_tokens'], '{:,.3f}')}/1M tokens  [{i['price_basis']}]",
+        ]
+    if "training" in rec:
+        t, rg = rec["training"], rec["range"]["training"]
+        lines += [
+            "  training:",
+            f"    devices               {t['count']}" + ("" if t["fits"] else "  (does NOT fit)"),
+            f"    time                  {_n(t['time_days'])} days{_r({'d': {k: (v / 24 if v else v) for k, v in rg['time_hours'].items()}}, 'd')}",
+            f"    device-hours          {_n(t['device_hours'], '{:,.0f}')}",
+            f"    energy                {_n(t['energy_kwh'], '{:,.0f}')} kWh, {_n(t['co2_kg'], '{:,.0f}')} kg CO2",
+            f"    cost                  ${_n(t['cost_usd'], '{:,.0f}')}{_r(rg, 'cost_usd', '{:,.0f}')}  [{t['price_basis']}]",
+        ]
+    if "lifecycle" in rec:
+        lc = rec["lifecycle"]
+        lines.append(f"  lifecycle: training ${_n(lc['training_cost_usd'], '{:,.0f}')} vs inference "
+                     f"${_n(lc['inference_cost_usd'], '{:,.0f}')} over {lc['horizon_years']:g} year(s): "
+                     f"inference share {_n(lc['inference_share'], '{:.0%}')}")
+    return "\n".join(lines)

@@ -1,0 +1,52 @@
+"""`recommend`: rank the catalog for a workload."""
+
+from __future__ import annotations
+
+import argparse
+
+from advisor.cli.common import add_catalog_arg, examples, load_catalog_for
+from advisor.errors import BadInput
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "recommend", help="rank the catalog for a workload, with reasons",
+        description="Rank every catalog device for a workload: training by cost and time to train, inference by "
+                    "cost per 1M tokens within the latency target, then energy. Marks the Pareto front and says why.",
+        epilog=examples("hwadvisor recommend --workload workloads/chat_7b_workstation.toml",
+                        "hwadvisor recommend --workload workloads/pretrain_7b_2t.toml --top 5 --json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
+    p.add_argument("--top", type=int, default=10, metavar="N", help="how many candidates to list (0: all; default 10)")
+    p.add_argument("--json", action="store_true", help="print the ranking as JSON")
+    add_catalog_arg(p)
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from advisor.calibrations import stored_calibrations
+    from advisor.cli import print_json
+    from advisor.recommend import recommend
+    from advisor.workload import load_workload
+
+    if args.top < 0:
+        raise BadInput(f"--top must be 0 (all) or more, got {args.top}")
+    wl = load_workload(args.workload)
+    cat = load_catalog_for(args)
+    out = recommend(wl, cat, top=args.top or None, calibrations=stored_calibrations())
+    if args.json:
+        print_json(out)
+        return 0
+    print(f"{wl.name}: {out['phase']} workload, ranked by {out['ranked_by']}")
+    if "best_for_phase" in out:
+        for phase, b in out["best_for_phase"].items():
+            print(f"  best for {phase} alone: {b['device_name']} ({b['optimized_for']})")
+    for r in out["ranked"]:
+        flag = " *" if r["pareto"] else ""
+        print(f"{r['rank']:>3}. {r['device_name']}{flag}  score {r['score']:.0f}  [{r['optimized_for']}]")
+        for w in r["why"]:
+            print(f"       - {w}")
+    print(f"{out['candidates']} of {out['catalog_size']} devices fit and are priced; * = Pareto front; "
+          f"{len(out['excluded'])} excluded (see --json for why)")
+    return 0

@@ -1,0 +1,420 @@
+"""The probe history: every probe run, from this machine or imported from others, in SQLite.
+
+One database file in the user's data folder (`history.sqlite3`). The schema version lives in
+`PRAGMA user_version`. A file that is not a database, is damaged, or was written by a newer
+version of the app is never fatal: it is renamed aside to `<name>.corrupt-<timestamp>` (so
+nothing is lost), a warning is recorded in `History.warnings` and logged, and a fresh database
+is made. Writes are transactions; a locked database is waited on (busy timeout) rather than
+failing at once.
+
+Tables:
+    machines(fingerprint PK, hostname, label, hardware_json, first_seen, last_seen)
+    runs(id PK, fingerprint -> machines, created_at, app_version, quick, source, report_json)
+    figures(run_id -> runs, device, name, value)   one row per numeric figure, for comparisons
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from advisor.errors import BadInput
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 5000
+FILE_NAME = "history.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS machines (
+    fingerprint   TEXT PRIMARY KEY,
+    hostname      TEXT NOT NULL,
+    label         TEXT NOT NULL,
+    hardware_json TEXT NOT NULL,
+    first_seen    TEXT NOT NULL,
+    last_seen     TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS runs (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint  TEXT NOT NULL REFERENCES machines(fingerprint),
+    created_at   TEXT NOT NULL,
+    app_version  TEXT NOT NULL,
+    quick        INTEGER NOT NULL,
+    source       TEXT NOT NULL,
+    report_json  TEXT NOT NULL,
+    UNIQUE (fingerprint, created_at)
+);
+CREATE TABLE IF NOT EXISTS figures (
+    run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    device  TEXT NOT NULL,
+    name    TEXT NOT NULL,
+    value   REAL NOT NULL,
+    PRIMARY KEY (run_id, device, name)
+);
+CREATE INDEX IF NOT EXISTS runs_by_machine ON runs(fingerprint, created_at);
+"""
+
+
+class HistoryError(RuntimeError):
+    """The history database cannot be used right now (locked for too long, disk full, ...)."""
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """One stored probe run."""
+
+    id: int
+    fingerprint: str
+    hostname: str
+    label: str
+    created_at: str
+    app_version: str
+    quick: bool
+    source: str
+    report: dict
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _flat_figures(report: dict) -> list[tuple[str, str, float]]:
+    """(device, name, value) for every finite numeric figure: 'cpu' and 'gpu0', 'gpu1', ..."""
+    rows: list[tuple[str, str, float]] = []
+
+    def walk(device: str, prefix: str, obj) -> None:
+        if isinstance(obj, dict):
+            for k, v in obj.items():
+                walk(device, f"{prefix}.{k}" if prefix else str(k), v)
+        elif isinstance(obj, (int, float)) and not isinstance(obj, bool) and math.isfinite(obj):
+            rows.append((device, prefix, float(obj)))
+
+    walk("cpu", "", report.get("cpu") or {})
+    for i, g in enumerate(report.get("gpus") or []):
+        walk(f"gpu{g.get('index', i) if isinstance(g, dict) else i}", "", g)
+    return rows
+
+
+def machine_label(machine: dict) -> str:
+    """'host: CPU brand + GPU names', for lists and column headers."""
+    cpu = (machine.get("cpu") or {}).get("brand") or "unknown CPU"
+    gpus = [g.get("name", "GPU") for g in machine.get("gpus") or [] if isinstance(g, dict)]
+    host = machine.get("hostname") or "unknown host"
+    return f"{host}: {cpu}" + (f" + {len(gpus)}x {gpus[0]}" if gpus else "")
+
+
+class History:
+    """The probe-run store. Open with `History()` (default path) or `History(path)`."""
+
+    def __init__(self, path: str | Path | None = None):
+        if path is None:
+            from advisor.paths import data_dir
+
+            path = data_dir() / FILE_NAME
+        self.path = Path(path)
+        self.warnings: list[str] = []
+        self._conn = self._open()
+
+    # ---------------------------------------------------------------- opening
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise HistoryError(f"{self.path}: cannot create folder: {e.strerror or e}") from None
+        problem = None
+        try:
+            conn = self._connect()
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                if version > SCHEMA_VERSION:
+                    problem = f"written by a newer version of the app (schema {version}, this app reads {SCHEMA_VERSION})"
+                else:
+                    check = conn.execute("PRAGMA quick_check").fetchone()[0]
+                    if check != "ok":
+                        problem = f"damaged ({check})"
+                    else:
+                        self._migrate(conn, version)
+                        return conn
+            except BaseException:
+                conn.close()
+                raise
+            conn.close()
+        except sqlite3.OperationalError as e:
+            if _is_busy(e):
+                raise HistoryError(f"{self.path}: database is locked by another program; try again") from None
+            problem = f"unreadable ({e})"
+        except sqlite3.DatabaseError as e:
+            problem = f"not a usable database ({e})"
+        aside = self._set_aside()
+        msg = f"{self.path}: probe history {problem}; moved aside to {aside.name} and started a new one"
+        self.warnings.append(msg)
+        log.warning(msg)
+        try:
+            conn = self._connect()
+            self._migrate(conn, 0)
+        except sqlite3.Error as e:
+            raise HistoryError(f"{self.path}: cannot create a new history database: {e}") from None
+        return conn
+
+    def _set_aside(self) -> Path:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}")
+        n = 1
+        while aside.exists():
+            aside = self.path.with_name(f"{self.path.name}.corrupt-{stamp}-{n}")
+            n += 1
+        self.path.replace(aside)
+        for suffix in ("-wal", "-shm", "-journal"):  # stale companions belong to the old file
+            side = self.path.with_name(self.path.name + suffix)
+            if side.exists():
+                side.replace(aside.with_name(aside.name + suffix))
+        return aside
+
+    def _migrate(self, conn: sqlite3.Connection, version: int) -> None:
+        if version == SCHEMA_VERSION:
+            return
+        with _transaction(conn):
+            for stmt in _SCHEMA.split(";"):
+                if stmt.strip():
+                    conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # ---------------------------------------------------------------- writing
+
+    def add_run(self, report: dict, *, source: str = "local") -> int:
+        """Store one `ProbeReport.to_dict()` (or an imported one); returns the run id.
+
+        The same run (machine fingerprint and timestamp) stored twice keeps its first id.
+        """
+        from advisor.probes.machine import fingerprint as make_fingerprint
+
+        machine = dict(report.get("machine") or {})
+        fp = report.get("fingerprint") or make_fingerprint(machine)
+        created = report.get("timestamp") or _now()
+        label = machine_label(machine)
+        try:
+            with _transaction(self._conn):
+                existing = self._conn.execute(
+                    "SELECT id FROM runs WHERE fingerprint = ? AND created_at = ?", (fp, created)).fetchone()
+                if existing:
+                    return int(existing[0])
+                self._conn.execute(
+                    "INSERT INTO machines (fingerprint, hostname, label, hardware_json, first_seen, last_seen) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(fingerprint) DO UPDATE SET "
+                    "label = excluded.label, hardware_json = excluded.hardware_json, "
+                    "last_seen = max(last_seen, excluded.last_seen), first_seen = min(first_seen, excluded.first_seen)",
+                    (fp, machine.get("hostname") or "unknown host", label,
+                     json.dumps(machine, sort_keys=True), created, created))
+                cur = self._conn.execute(
+                    "INSERT INTO runs (fingerprint, created_at, app_version, quick, source, report_json) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (fp, created, str(report.get("app_version") or "unknown"), int(bool(report.get("quick"))),
+                     source, json.dumps(report, sort_keys=True, allow_nan=False)))
+                run_id = int(cur.lastrowid)
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO figures (run_id, device, name, value) VALUES (?, ?, ?, ?)",
+                    [(run_id, d, n, v) for d, n, v in _flat_figures(report)])
+                return run_id
+        except sqlite3.OperationalError as e:
+            if _is_busy(e):
+                raise HistoryError(f"{self.path}: database is locked by another program; run not saved") from None
+            raise HistoryError(f"{self.path}: cannot save the run: {e}") from None
+
+    def import_file(self, path: str | Path) -> int:
+        """Validate a `probe --json` file from another machine and store it; returns the run id.
+
+        Raises BadInput with one line naming the file and the field when the file is not a
+        valid probe report.
+        """
+        report = load_report_file(path)
+        return self.add_run(report, source=f"import:{Path(path).name}")
+
+    def delete_run(self, run_id: int) -> None:
+        with _transaction(self._conn):
+            self._conn.execute("DELETE FROM figures WHERE run_id = ?", (run_id,))
+            self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
+
+    # ---------------------------------------------------------------- reading
+
+    def runs(self, fingerprint: str | None = None) -> list[RunRecord]:
+        """Stored runs, newest first; only one machine's with `fingerprint`."""
+        sql = ("SELECT r.id, r.fingerprint, m.hostname, m.label, r.created_at, r.app_version, r.quick, r.source, "
+               "r.report_json FROM runs r JOIN machines m USING (fingerprint)")
+        args: tuple = ()
+        if fingerprint is not None:
+            sql += " WHERE r.fingerprint = ?"
+            args = (fingerprint,)
+        sql += " ORDER BY r.created_at DESC, r.id DESC"
+        return [RunRecord(id=r[0], fingerprint=r[1], hostname=r[2], label=r[3], created_at=r[4],
+                          app_version=r[5], quick=bool(r[6]), source=r[7], report=json.loads(r[8]))
+                for r in self._conn.execute(sql, args)]
+
+    def machines(self) -> list[dict]:
+        """Every machine seen: fingerprint, hostname, label, hardware, first/last seen, run count."""
+        rows = self._conn.execute(
+            "SELECT m.fingerprint, m.hostname, m.label, m.hardware_json, m.first_seen, m.last_seen, "
+            "count(r.id) FROM machines m LEFT JOIN runs r USING (fingerprint) GROUP BY m.fingerprint "
+            "ORDER BY m.last_seen DESC").fetchall()
+        return [{"fingerprint": r[0], "hostname": r[1], "label": r[2], "hardware": json.loads(r[3]),
+                 "first_seen": r[4], "last_seen": r[5], "runs": r[6]} for r in rows]
+
+    def latest_per_machine(self) -> list[RunRecord]:
+        """The newest run of each machine: the columns of a side-by-side comparison."""
+        seen: set[str] = set()
+        out = []
+        for run in self.runs():
+            if run.fingerprint not in seen:
+                seen.add(run.fingerprint)
+                out.append(run)
+        return out
+
+    def compare(self, run_ids: list[int]) -> dict[tuple[str, str], list[float | None]]:
+        """Side by side: (device, figure name) -> the value in each run of `run_ids` (None where
+        a run lacks it), e.g. ('cpu', 'matmul_fp32_gflops') -> [158.8, 412.0]."""
+        table: dict[tuple[str, str], list[float | None]] = {}
+        for col, run_id in enumerate(run_ids):
+            for device, name, value in self._conn.execute(
+                    "SELECT device, name, value FROM figures WHERE run_id = ?", (run_id,)):
+                table.setdefault((device, name), [None] * len(run_ids))[col] = value
+        return dict(sorted(table.items()))
+
+    def close(self) -> None:
+        self._conn.close()
+
+    def __enter__(self) -> History:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class _transaction:
+    """BEGIN IMMEDIATE ... COMMIT, ROLLBACK on any error (autocommit connection)."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            self.conn.execute("COMMIT")
+        else:
+            self.conn.execute("ROLLBACK")
+        return False
+
+
+def _is_busy(e: sqlite3.OperationalError) -> bool:
+    text = str(e).lower()
+    return "locked" in text or "busy" in text
+
+
+# ---------------------------------------------------------------- import validation
+
+_CPU_FIGURES = ("matmul_fp32_gflops", "matmul_fp64_gflops", "memory_bandwidth_gbps")
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"non-finite number {name}")
+
+
+def load_report_file(path: str | Path) -> dict:
+    """Read and validate a `probe --json` file. BadInput: '<file>: <field>: <problem>'."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"{p}: file not found") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{p}: not a probe report: not UTF-8 text") from None
+    except OSError as e:
+        raise BadInput(f"{p}: cannot read: {e.strerror or e}") from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        raise BadInput(f"{p}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+    except ValueError as e:  # NaN / Infinity literals
+        raise BadInput(f"{p}: not valid JSON: {e}") from None
+    validate_report(data, str(p))
+    return data
+
+
+def _is_number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _check_number(where: str, field: str, v, *, required: bool = False) -> None:
+    if v is None:
+        if required:
+            raise BadInput(f"{where}: {field}: missing")
+        return
+    if not _is_number(v):
+        raise BadInput(f"{where}: {field}: expected a number, got {type(v).__name__}")
+    if not math.isfinite(v) or v < 0:
+        raise BadInput(f"{where}: {field}: must be a finite number >= 0, got {v}")
+
+
+def validate_report(data, where: str) -> None:
+    """Check the fields the history and comparisons rely on (see DESIGN.md, `probe --json`)."""
+    if not isinstance(data, dict):
+        raise BadInput(f"{where}: not a probe report: expected a JSON object, got {type(data).__name__}")
+    if "cpu" not in data and "gpus" not in data:
+        raise BadInput(f"{where}: not a probe report: no 'cpu' or 'gpus' field")
+    cpu = data.get("cpu", {})
+    if not isinstance(cpu, dict):
+        raise BadInput(f"{where}: cpu: expected an object, got {type(cpu).__name__}")
+    for f in _CPU_FIGURES:
+        _check_number(where, f"cpu.{f}", cpu.get(f))
+    lat = cpu.get("latency_by_batch", {})
+    if not isinstance(lat, dict):
+        raise BadInput(f"{where}: cpu.latency_by_batch: expected an object, got {type(lat).__name__}")
+    for batch, entry in lat.items():
+        if not str(batch).isdigit():
+            raise BadInput(f"{where}: cpu.latency_by_batch.{batch}: batch size must be a whole number")
+        if not isinstance(entry, dict):
+            raise BadInput(f"{where}: cpu.latency_by_batch.{batch}: expected an object, got {type(entry).__name__}")
+        for f in ("latency_ms", "samples_per_s"):
+            _check_number(where, f"cpu.latency_by_batch.{batch}.{f}", entry.get(f))
+    gpus = data.get("gpus", [])
+    if not isinstance(gpus, list):
+        raise BadInput(f"{where}: gpus: expected a list, got {type(gpus).__name__}")
+    for i, g in enumerate(gpus):
+        if not isinstance(g, dict):
+            raise BadInput(f"{where}: gpus[{i}]: expected an object, got {type(g).__name__}")
+        if "name" in g and not isinstance(g["name"], str):
+            raise BadInput(f"{where}: gpus[{i}].name: expected text, got {type(g['name']).__name__}")
+        mt = g.get("matmul_tflops", {})
+        if not isinstance(mt, dict):
+            raise BadInput(f"{where}: gpus[{i}].matmul_tflops: expected an object, got {type(mt).__name__}")
+        for prec, v in mt.items():
+            _check_number(where, f"gpus[{i}].matmul_tflops.{prec}", v)
+        for f in ("memory_bandwidth_gbps", "host_to_device_gbps", "energy_j_per_tflop"):
+            _check_number(where, f"gpus[{i}].{f}", g.get(f))
+    machine = data.get("machine", {})
+    if not isinstance(machine, dict):
+        raise BadInput(f"{where}: machine: expected an object, got {type(machine).__name__}")
+    for f in ("timestamp", "fingerprint", "app_version"):
+        if f in data and data[f] is not None and not isinstance(data[f], str):
+            raise BadInput(f"{where}: {f}: expected text, got {type(data[f]).__name__}")
+    ts = data.get("timestamp")
+    if ts:
+        try:
+            datetime.fromisoformat(ts)
+        except ValueError:
+            raise BadInput(f"{where}: timestamp: not an ISO date-time: {ts!r}") from None
