@@ -124,4 +124,4 @@ def complete_cpu(machine: MachineInfo, catalog=None, *, cpu_info: dict | None = 
     info = cpu_info if cpu_info is not None else cpuinfo_cached()
     if "_error" in info:
         warnings.append(f"CPU brand not detectable: py-cpuinfo failed ({info['_error']}).")
-    return replace(machine, cpu=build_cpu(read_cpu_facts(), info, catalog), warnings=tuple(warnings))
+    return replace(machine, cpu=build_cpu(read_cpu_facts(), info, catalog), warnings=tuple(dict.fromkeys(warnings)))

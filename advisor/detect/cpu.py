@@ -248,10 +248,8 @@ def per_cycle(flags: tuple[str, ...], arch: str, vendor: str | None = None, fami
     else:
         return "unknown", float("nan"), float("nan"), float("nan")
     bf16 = 2 * fp32 if "avx512_bf16" in f else fp32
-    if ("avx512_vnni" in f and isa == "avx512") or "avx_vnni" in f:
-        int8 = 4 * fp32
-    else:
-        int8 = 2 * fp32
+    vnni = ("avx512_vnni" in f and isa == "avx512") or "avx_vnni" in f
+    int8 = 4 * fp32 if vnni else 2 * fp32
     if {"amx_bf16", "amx_tile"} <= f:
         bf16, isa = 1024.0, isa + "+amx"
     if {"amx_int8", "amx_tile"} <= f:

@@ -184,7 +184,12 @@ def detect_nvidia(catalog, pci_nvidia: tuple[str, ...] = ()) -> NvidiaResult:
         if pci_nvidia and getattr(e, "nvml_error", None) in ("NVMLError_LibraryNotFound", None):
             msg = (f"NVIDIA GPU found on the PCI bus ({', '.join(pci_nvidia)}) but the NVML library "
                    "(libnvidia-ml) was not found: install the NVIDIA driver; running CPU-only.")
-        return NvidiaResult((), None, None, (msg,), msg, None)
+        why = {"NVMLError_LibraryNotFound": "no NVML library (no NVIDIA driver)",
+               "NVMLError_DriverNotLoaded": "NVIDIA driver not loaded",
+               "NVMLError_NoPermission": "no permission to use the NVIDIA driver"}
+        code = getattr(e, "nvml_error", None)
+        status = f"not detectable: {why.get(code, code or 'pynvml is not installed')}"
+        return NvidiaResult((), None, None, (msg,), status, None)
     driver = nvml.query("nvmlSystemGetDriverVersion")
     cuda = _version(_num(nvml.query("nvmlSystemGetCudaDriverVersion_v2")))
     count = nvml.device_count()
