@@ -1,0 +1,131 @@
+"""`probe`: measure this machine (CPU, and GPUs when a GPU library is present), store the run
+in the history, or import another machine's `probe --json` output for comparison."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+
+from advisor.cli.common import examples
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "probe", help="measure this machine with short on-device probes",
+        description="Run short on-device probes (matmul throughput, memory bandwidth, latency by batch; "
+                    "GPUs too when PyTorch or CuPy is installed). Each run is saved in the probe history "
+                    "unless --no-save.",
+        epilog=examples("hwadvisor probe --quick", "hwadvisor probe --json > workstation-a.json",
+                        "hwadvisor probe --import workstation-a.json"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--quick", action="store_true", help="short probes (about 10 s) instead of the full run (about 60 s)")
+    p.add_argument("--json", action="store_true", help="print the figures as JSON")
+    p.add_argument("--import", dest="import_file", metavar="FILE",
+                   help="store another machine's `probe --json` output in the history instead of probing")
+    p.add_argument("--no-save", action="store_true", help="do not store this run in the history")
+    p.add_argument("--timeout", type=float, default=None, metavar="S",
+                   help="give up on probes still running after S seconds (default: 30 quick, 150 full)")
+    p.set_defaults(func=run)
+
+
+def _fmt(v, digits: int = 1, unit: str = "") -> str:
+    if not isinstance(v, (int, float)) or v != v:
+        return "-"
+    return f"{v:,.{digits}f}{unit}"
+
+
+def _pct(eff: dict, key: str) -> str:
+    v = eff.get(key)
+    return f"  ({v * 100:.0f}% of peak)" if isinstance(v, (int, float)) else ""
+
+
+def print_summary(report: dict, out=sys.stdout) -> None:
+    cpu = report.get("cpu") or {}
+    eff = cpu.get("efficiency") or {}
+    w = out.write
+    w(f"CPU  {((report.get('machine') or {}).get('cpu') or {}).get('brand', '')}\n")
+    w(f"  matmul fp32       {_fmt(cpu.get('matmul_fp32_gflops'))} GFLOP/s{_pct(eff, 'fp32')}\n")
+    w(f"  matmul fp64       {_fmt(cpu.get('matmul_fp64_gflops'))} GFLOP/s{_pct(eff, 'fp64')}\n")
+    w(f"  memory bandwidth  {_fmt(cpu.get('memory_bandwidth_gbps'))} GB/s (read + write){_pct(eff, 'memory_bandwidth')}\n")
+    lat = cpu.get("latency_by_batch") or {}
+    if lat:
+        w("  MLP block   batch   latency ms   samples/s   utilisation\n")
+        for batch, e in lat.items():
+            util = e.get("utilisation")
+            w(f"              {batch:>5} {_fmt(e.get('latency_ms'), 2):>12} {_fmt(e.get('samples_per_s'), 0):>11}"
+              f" {(f'{util * 100:.0f}%' if isinstance(util, (int, float)) else '-'):>13}\n")
+    for g in report.get("gpus") or []:
+        geff = g.get("efficiency") or {}
+        w(f"GPU {g.get('index', '')}  {g.get('name', '')}  ({g.get('library', '')})\n")
+        for prec, tf in (g.get("matmul_tflops") or {}).items():
+            w(f"  matmul {prec:<5}      {_fmt(tf)} TFLOP/s{_pct(geff, prec)}\n")
+        w(f"  memory bandwidth  {_fmt(g.get('memory_bandwidth_gbps'), 0)} GB/s{_pct(geff, 'memory_bandwidth')}\n")
+        w(f"  host-to-device    {_fmt(g.get('host_to_device_gbps'))} GB/s\n")
+        if g.get("energy_j_per_tflop") is not None:
+            w(f"  energy            {_fmt(g.get('energy_j_per_tflop'), 2)} J/TFLOP at {_fmt(g.get('power_w_under_matmul'), 0)} W\n")
+    for e in report.get("errors") or []:
+        w(f"  {e.get('kind', 'error')}: {e.get('probe')}: {e.get('message')}\n")
+    w(f"{'quick ' if report.get('quick') else ''}probe took {_fmt(report.get('duration_s'))} s"
+      f"{' (cancelled)' if report.get('cancelled') else ''}\n")
+
+
+def _stderr_progress(fraction: float, message: str) -> None:
+    sys.stderr.write(f"\r{fraction * 100:3.0f}%  {message[:60]:<60}")
+    sys.stderr.flush()
+
+
+def run(args) -> int:
+    from advisor.cli import print_json
+    from advisor.history import History, HistoryError
+
+    if args.import_file:
+        try:
+            history = History()
+        except HistoryError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        with history:
+            for w in history.warnings:
+                print(f"warning: {w}", file=sys.stderr)
+            run_id = history.import_file(args.import_file)  # BadInput -> exit 2 at the boundary
+            record = next(r for r in history.runs() if r.id == run_id)
+        if args.json:
+            print_json({"run_id": run_id, "fingerprint": record.fingerprint, "machine": record.label,
+                        "created_at": record.created_at, "source": record.source})
+        else:
+            print(f"imported {args.import_file} as run {run_id} ({record.label}, {record.created_at})")
+        return 0
+
+    from advisor.probes import run_probes
+
+    if args.timeout is not None and not (args.timeout > 0):
+        from advisor.errors import BadInput
+
+        raise BadInput("--timeout: must be a number of seconds > 0")
+    timeout = args.timeout if args.timeout is not None else (30.0 if args.quick else 150.0)
+    show_progress = sys.stderr.isatty()
+    cancel = threading.Event()
+    report = run_probes(quick=args.quick, progress=_stderr_progress if show_progress else None,
+                        cancel=cancel, timeout_s=timeout)
+    if show_progress:
+        sys.stderr.write("\r" + " " * 70 + "\r")
+    data = report.to_dict()
+    if not args.no_save:
+        try:
+            with History() as history:
+                for w in history.warnings:
+                    print(f"warning: {w}", file=sys.stderr)
+                data["history_run_id"] = history.add_run(report.to_dict())
+        except HistoryError as e:
+            print(f"warning: {e}", file=sys.stderr)
+    if args.json:
+        print_json(data)
+    else:
+        print_summary(data)
+    for e in data["errors"]:
+        if args.json:
+            print(f"warning: probe {e['probe']}: {e['message']}", file=sys.stderr)
+    measured = any(isinstance(v, (int, float)) for v in data["cpu"].values()) or data["gpus"]
+    return 0 if measured else 1
