@@ -70,3 +70,31 @@ def calibration_from_report(report_dict: dict, catalog_row: dict) -> Calibration
         bandwidth_efficiency=round(bw, 4) if bw is not None else None,
         source=f"{mode} {when} on {host} ({where})",
     )
+
+
+def calibrations_from_history(history, catalog=None) -> dict[str, Calibration]:
+    """device id -> Calibration from the newest stored run that measured that catalog device
+    (the CPU's `catalog_id` and each GPU's). Runs whose devices match no catalog row are skipped."""
+    if catalog is None:
+        from hardware_db import load_catalog
+
+        catalog = load_catalog()
+    out: dict[str, Calibration] = {}
+    for run in history.runs():  # newest first
+        report = run.report
+        ids = [(report.get("cpu") or {}).get("catalog_id")]
+        ids += [g.get("catalog_id") for g in report.get("gpus") or [] if isinstance(g, dict)]
+        for device_id in ids:
+            if not device_id or device_id in out:
+                continue
+            try:
+                row = catalog.row(device_id)
+            except KeyError:
+                continue
+            try:
+                cal = calibration_from_report(report, row)
+            except BadInput:
+                continue
+            if cal.compute_efficiency or cal.bandwidth_efficiency is not None:
+                out[device_id] = cal
+    return out

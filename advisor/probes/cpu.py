@@ -37,10 +37,11 @@ def _matmul_gflops(ctx, dtype) -> dict:
     calls = 0
     while True:
         ctx.check()
-        a = rng.standard_normal((n, n)).astype(dtype)
-        b = rng.standard_normal((n, n)).astype(dtype)
+        a = rng.standard_normal((n, n), dtype=dtype)
+        b = rng.standard_normal((n, n), dtype=dtype)
         c = np.empty((n, n), dtype=dtype)
         np.matmul(a, b, out=c)  # warm-up: BLAS threads, page faults, caches
+        ctx.check()
         t = time.perf_counter()
         np.matmul(a, b, out=c)
         dt = time.perf_counter() - t
@@ -95,10 +96,12 @@ def probe_memory_bandwidth(ctx) -> dict:
     nbytes = min(STREAM_ARRAY_BYTES, _available_bytes() // 8)
     n = max(1, nbytes // 8)
     src = np.empty(n, dtype=np.float64)
-    src.fill(1.0)  # touch every page before timing
     dst = np.empty(n, dtype=np.float64)
-    dst.fill(0.0)
-    ctx.check()
+    step = 4 * 2**20  # elements (32 MB): touch every page before timing, in cancellable pieces
+    for lo in range(0, n, step):
+        ctx.check()
+        src[lo:lo + step] = 1.0
+        dst[lo:lo + step] = 0.0
     threads = usable_cpus()
     bounds = np.linspace(0, n, threads + 1, dtype=np.int64)
     parts = [(int(bounds[i]), int(bounds[i + 1])) for i in range(threads)]
@@ -157,8 +160,8 @@ def probe_latency_by_batch(ctx) -> dict:
     rate of this run when there is one."""
     d = MLP_HIDDEN
     rng = np.random.default_rng(1)
-    w1 = (rng.standard_normal((d, 4 * d)) * 0.02).astype(np.float32)
-    w2 = (rng.standard_normal((4 * d, d)) * 0.02).astype(np.float32)
+    w1 = rng.standard_normal((d, 4 * d), dtype=np.float32) * np.float32(0.02)
+    w2 = rng.standard_normal((4 * d, d), dtype=np.float32) * np.float32(0.02)
     flops_per_sample = 2 * 2 * d * 4 * d
     peak = (ctx.results.get("cpu") or {}).get("matmul_fp32_gflops")
     # bigger batches cost more per call: give them more of the budget
@@ -167,7 +170,7 @@ def probe_latency_by_batch(ctx) -> dict:
     out: dict[str, dict] = {}
     for i, batch in enumerate(BATCHES):
         ctx.check()
-        x = rng.standard_normal((batch, d)).astype(np.float32)
+        x = rng.standard_normal((batch, d), dtype=np.float32)
         h = np.empty((batch, 4 * d), dtype=np.float32)
         tmp = np.empty_like(h)
         y = np.empty((batch, d), dtype=np.float32)

@@ -74,6 +74,7 @@ class ProbeContext:
         #: figures measured so far in this run ("cpu" dict, "machine" dict), read-only by convention
         self.results = results
         self._errors = errors
+        self._last_progress = 0.0
 
     def time_left(self) -> float:
         """Seconds left in this probe's budget (never negative)."""
@@ -91,7 +92,11 @@ class ProbeContext:
             raise ProbeTimeout(self.name)
 
     def progress(self, fraction: float, message: str = "") -> None:
-        """Report progress within this probe (0..1)."""
+        """Report progress within this probe (0..1); at most 20 updates a second reach the callback."""
+        now = time.perf_counter()
+        if fraction < 1.0 and now - self._last_progress < 0.05:
+            return
+        self._last_progress = now
         self._progress(min(1.0, max(0.0, fraction)), message or self.name)
 
     def error(self, step: str, exc: BaseException | str) -> None:
