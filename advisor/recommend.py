@@ -215,7 +215,10 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
         n = int(p["train_devices"][i])
         scale = p["train_scaling_efficiency"][i]
         link = "fast interconnect" if t.interconnect_gbps[i] >= 200 else "PCIe only"
-        why.append(f"trains in {p['time_hours'][i] / 24:,.1f} days on {n} devices ({link}: {scale:.0%} scaling)")
+        hours = p["time_hours"][i]
+        took = f"{hours:,.1f} hours" if hours < 48 else f"{hours / 24:,.1f} days"
+        on = "1 device" if n == 1 else f"{n:,} devices ({link}: {scale:.0%} scaling)"
+        why.append(f"trains in {took} on {on}")
     basis = p["price_basis"][i] if wl.inference is not None else p["train_price_basis"][i]
     hourly = p["hourly_usd"][i] if wl.inference is not None else p["train_hourly_usd"][i]
     if basis == "cloud" and np.isfinite(t.launch_price_usd[i]):

@@ -75,7 +75,7 @@ def record(est, i: int) -> dict:
     })
     ranges: dict = {}
     if wl.inference is not None:
-        inf = {k: _f(p[k][i]) for k in INFERENCE_FIELDS}
+        inf = {k: (_f(p[k][i]) if k in p else None) for k in INFERENCE_FIELDS}
         inf.update({
             "count": None if math.isnan(p["inf_devices"][i]) else int(p["inf_devices"][i]),
             "fits": bool(p["inf_fits"][i]),
