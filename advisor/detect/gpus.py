@@ -145,6 +145,8 @@ def read_nvidia_gpu(index: int, catalog) -> GpuInfo | None:
     derived = derived_bandwidth_gbps(bus, mem_clock)
     uuid = q("nvmlDeviceGetUUID", h)
     pci_bus = nvml.field(q("nvmlDeviceGetPciInfo", h), "busId", None)
+    pcie_gen_now = _num(q("nvmlDeviceGetCurrPcieLinkGeneration", h))
+    pcie_width_now = _num(q("nvmlDeviceGetCurrPcieLinkWidth", h))
     measured = Measured(
         memory_bytes=float(mem_bytes) if mem_bytes else math.nan,
         power_limit_w=default or enforced or math.nan,
@@ -160,10 +162,10 @@ def read_nvidia_gpu(index: int, catalog) -> GpuInfo | None:
         compute_capability=cc_text, architecture=ARCHITECTURES.get(arch) if arch is not None else None,
         sm_clock_max_mhz=sm_clock, mem_clock_max_mhz=mem_clock, bus_width_bits=bus,
         cores=_num(q("nvmlDeviceGetNumGpuCores", h)),
-        pcie_gen=_num(q("nvmlDeviceGetMaxPcieLinkGeneration", h)),
-        pcie_width=_num(q("nvmlDeviceGetMaxPcieLinkWidth", h)),
-        pcie_gen_current=_num(q("nvmlDeviceGetCurrPcieLinkGeneration", h)),
-        pcie_width_current=_num(q("nvmlDeviceGetCurrPcieLinkWidth", h)),
+        # The link the board can run (max), else what it runs now (links downshift at idle).
+        pcie_gen=_num(q("nvmlDeviceGetMaxPcieLinkGeneration", h)) or pcie_gen_now,
+        pcie_width=_num(q("nvmlDeviceGetMaxPcieLinkWidth", h)) or pcie_width_now,
+        pcie_gen_current=pcie_gen_now, pcie_width_current=pcie_width_now,
         mig_enabled=mig_enabled, uuid=str(uuid) if uuid else None,
         pci_bus_id=str(pci_bus) if pci_bus else None,
         memory_total_bytes=int(mem_bytes) if mem_bytes else None,

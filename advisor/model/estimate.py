@@ -250,6 +250,9 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
         out["tpot_ms"] = tpot * 1e3 if O > 0 else np.full(len(table), np.nan)
         out["decode_tokens_per_s"] = 1 / tpot if O > 0 else np.full(len(table), np.nan)
         out["throughput_tokens_per_s"] = b / tpot if O > 0 else b * P / ttft
+        # Output tokens/s of a replica serving batches back to back, prefill included
+        # (static batching, as TensorRT-LLM's "peak throughput" tables measure it).
+        out["serving_tokens_per_s"] = b * O / (b * ttft + O * tpot) if O > 0 else b * P / (b * ttft)
     else:
         flops = b * _sample_flops(wl, s)
         t_compute = flops / (C * sc.gemm)

@@ -23,9 +23,11 @@ def _rng(est, key: str, i: int) -> dict:
     return {"low": lo, "high": hi}
 
 
-INFERENCE_FIELDS = ("ttft_ms", "tpot_ms", "decode_tokens_per_s", "throughput_tokens_per_s", "request_latency_ms",
+INFERENCE_FIELDS = ("ttft_ms", "tpot_ms", "decode_tokens_per_s", "throughput_tokens_per_s", "serving_tokens_per_s",
+                    "request_latency_ms",
                     "energy_wh_per_request", "cost_usd_per_million_tokens", "cost_usd_per_day", "cost_usd_per_year")
-INFERENCE_RANGED = ("ttft_ms", "tpot_ms", "decode_tokens_per_s", "throughput_tokens_per_s", "request_latency_ms",
+INFERENCE_RANGED = ("ttft_ms", "tpot_ms", "decode_tokens_per_s", "throughput_tokens_per_s", "serving_tokens_per_s",
+                    "request_latency_ms",
                     "energy_wh_per_request", "cost_usd_per_million_tokens", "cost_usd_per_day", "cost_usd_per_year",
                     "cost_usd_per_million_requests", "replicas_needed")
 TRAINING_RANGED = ("time_hours", "device_hours", "energy_kwh", "co2_kg", "cost_usd")

@@ -1,0 +1,115 @@
+"""The runner: cancellation within 0.5 s, timeouts, a failing probe does not stop the others,
+efficiency against the catalog, and the calibration made from a report."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from advisor.errors import BadInput
+from advisor.probes import Probe, cpu, run_probes
+from advisor.probes.calibrate import calibration_from_report
+from hardware_db import load_catalog
+
+
+def _cancel_after(delay: float, **kwargs):
+    cancel = threading.Event()
+    box = {}
+
+    def work():
+        box["report"] = run_probes(cancel=cancel, **kwargs)
+        box["done"] = time.perf_counter()
+
+    t = threading.Thread(target=work)
+    t.start()
+    time.sleep(delay)
+    cancel.set()
+    set_at = time.perf_counter()
+    t.join(5)
+    assert not t.is_alive()
+    return box["report"], box["done"] - set_at
+
+
+@pytest.mark.parametrize("delay", [0.3, 2.2, 4.5])
+def test_cancel_returns_within_half_a_second(delay):
+    report, waited = _cancel_after(delay, quick=False)
+    assert waited < 0.5, f"cancel took {waited:.2f} s"
+    assert report.cancelled
+
+
+def test_cancel_stops_the_bandwidth_probe_itself():
+    """Not only does the runner return: the probe's thread stops too (page touching included)."""
+    probes = [Probe("bw", cpu.probe_memory_bandwidth, 5.0)]
+    report, waited = _cancel_after(0.15, quick=False, probes=probes)
+    assert waited < 0.5 and report.cancelled
+    time.sleep(0.5)
+    assert not [t for t in threading.enumerate() if t.name == "probe-bw"]
+
+
+def test_failing_probe_is_reported_and_the_others_still_run():
+    def boom(ctx):
+        raise RuntimeError("sensor on fire")
+
+    probes = [Probe("boom", boom, 0.1), Probe("cpu.matmul_fp32", cpu.probe_matmul_fp32, 0.4)]
+    report = run_probes(True, probes=probes)
+    assert report.errors == [{"probe": "boom", "kind": "error", "message": "RuntimeError: sensor on fire"}]
+    assert report.cpu["matmul_fp32_gflops"] > 0
+    assert not report.cancelled
+
+
+def test_hung_probe_times_out_instead_of_hanging():
+    release = threading.Event()
+    probes = [Probe("hang", lambda ctx: release.wait(60), 0.2), Probe("fast", lambda ctx: {"x": 1.0}, 0.1)]
+    t = time.perf_counter()
+    report = run_probes(True, probes=probes, timeout_s=1.0)
+    release.set()
+    assert time.perf_counter() - t < 2.0
+    assert report.errors[0]["probe"] == "hang" and report.errors[0]["kind"] == "timeout"
+    assert report.errors[1] == {"probe": "fast", "kind": "timeout",
+                                "message": "not run: the run's 1 s limit was reached"}
+
+
+def test_efficiency_against_a_catalog_row():
+    cat = load_catalog()
+    row = cat.row("epyc-9654")
+    machine = {"hostname": "lab-1", "cpu": {"brand": "AMD EPYC 9654 96-Core Processor", "catalog_id": "epyc-9654"},
+               "memory_gb": 768.0, "gpus": []}
+    probes = [Probe("detect", lambda ctx: machine, 0.1, target="machine"),
+              Probe("figures", lambda ctx: {"matmul_fp32_gflops": 3685.0, "memory_bandwidth_gbps": 345.6}, 0.1)]
+    d = run_probes(True, probes=probes, catalog=cat).to_dict()
+    assert d["cpu"]["efficiency"] == {"fp32": pytest.approx(3685.0 / (row["fp32_tflops"] * 1000), abs=1e-4),
+                                      "memory_bandwidth": pytest.approx(345.6 / row["memory_bandwidth_gbps"], abs=1e-4)}
+    assert d["efficiency"]["cpu"] == d["cpu"]["efficiency"]
+    cal = calibration_from_report(d, row)
+    assert cal.device_id == "epyc-9654"
+    assert cal.compute_efficiency == {"fp32": pytest.approx(0.5, abs=1e-3)}
+    assert cal.bandwidth_efficiency == pytest.approx(0.75, abs=1e-3)
+    assert "lab-1" in cal.source
+
+
+def test_efficiency_from_detected_peak_without_catalog_row():
+    machine = {"hostname": "h", "cpu": {"brand": "Some CPU", "peak_gflops_fp32": 200.0}, "gpus": []}
+    probes = [Probe("detect", lambda ctx: machine, 0.1, target="machine"),
+              Probe("figures", lambda ctx: {"matmul_fp32_gflops": 150.0}, 0.1)]
+    d = run_probes(True, probes=probes).to_dict()
+    assert d["cpu"]["efficiency"] == {"fp32": 0.75}
+    assert d["cpu"]["peak_source"] == "theoretical peak from detection"
+
+
+def test_gpu_calibration_from_h200_reference_figures():
+    """The H200 figures of shared/fixtures/README.md give the expected fractions."""
+    cat = load_catalog()
+    h200 = [r for r in cat.rows if r["kind"] == "gpu" and "h200" in r["id"]]
+    if not h200:
+        pytest.skip("no H200 row in the catalog")
+    row = h200[0]
+    report = {"cpu": {}, "gpus": [{"index": 0, "name": "NVIDIA H200", "catalog_id": row["id"],
+                                   "matmul_tflops": {"bf16": 791.0, "fp32": 51.0, "fp8": 1435.0},
+                                   "memory_bandwidth_gbps": 4271.0}]}
+    cal = calibration_from_report(report, row)
+    assert cal.compute_efficiency["bf16"] == pytest.approx(791.0 / row["bf16_tflops"], abs=1e-3)
+    assert cal.bandwidth_efficiency == pytest.approx(4271.0 / row["memory_bandwidth_gbps"], abs=1e-3)
+    with pytest.raises(BadInput, match="no figures measured on"):
+        calibration_from_report({"cpu": {}, "gpus": []}, row)
