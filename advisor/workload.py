@@ -291,7 +291,8 @@ def _check_section(section: str, data: Any, src: str) -> dict:
         out[key] = check_value(specs[key], path, value, src)
     for spec in specs.values():
         if spec.required and spec.key not in out:
-            raise BadInput(f"{src}: {section}.{spec.key} is required ({spec.help.split('.')[0].lower()})")
+            what = spec.help.split(" (")[0].split(". ")[0].rstrip(".")
+            raise BadInput(f"{src}: {section}.{spec.key} is required ({what[0].lower() + what[1:]})")
     return out
 
 

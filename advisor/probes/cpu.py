@@ -175,7 +175,7 @@ def probe_latency_by_batch(ctx) -> dict:
         tmp = np.empty_like(h)
         y = np.empty((batch, d), dtype=np.float32)
 
-        def block():
+        def block(x=x, h=h, tmp=tmp, y=y):
             np.matmul(x, w1, out=h)
             _gelu_(h, tmp)
             np.matmul(h, w2, out=y)

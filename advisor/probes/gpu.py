@@ -297,7 +297,7 @@ def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) ->
         dst = torch.empty_like(src)
         r = _timed_rate(ctx, lambda: dst.copy_(src), 2.0 * nbytes, sync, per)
         out["memory_bandwidth_gbps"] = round(r["best"] / 1e9, 1)
-        del src, dst
+        src = dst = None
     except ctx_errors():
         raise
     except Exception as e:
@@ -313,7 +313,7 @@ def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) ->
         dst = torch.empty(nbytes // 4, device=dev, dtype=torch.float32)
         r = _timed_rate(ctx, lambda: dst.copy_(host, non_blocking=True), float(nbytes), sync, per)
         out["host_to_device_gbps"] = round(r["best"] / 1e9, 2)
-        del host, dst
+        host = dst = None
     except ctx_errors():
         raise
     except Exception as e:
@@ -361,7 +361,7 @@ def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) ->
         out["latency_by_batch"] = lat_out
         out["latency_model"] = {"kind": "transformer MLP block", "d_model": d, "d_ff": 4 * d,
                                 "precision": "bf16" if dtype is torch.bfloat16 else "fp16"}
-        del w1, w2
+        w1 = w2 = None
     except ctx_errors():
         raise
     except Exception as e:
@@ -426,7 +426,7 @@ def _probe_cupy_device(ctx, cp, index: int, nvml: _Nvml, budget_s: float) -> dic
             dst = cp.empty_like(src)
             r = _timed_rate(ctx, lambda: cp.copyto(dst, src), 2.0 * nbytes, sync, per)
             out["memory_bandwidth_gbps"] = round(r["best"] / 1e9, 1)
-            del src, dst
+            src = dst = None
         except ctx_errors():
             raise
         except Exception as e:
