@@ -1,0 +1,162 @@
+"""The spec catalog: schema over every row, headline figures, name resolution, overlays."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import Counter
+
+import pytest
+
+from advisor.errors import BadInput
+from hardware_db import COLUMNS, CatalogError, load_catalog
+from hardware_db.loader import _builtin_rows, apply_overlay
+
+
+@pytest.fixture(scope="module")
+def cat():
+    return load_catalog(user_overlay=False)
+
+
+def test_size_and_coverage(cat):
+    kinds = Counter(r["kind"] for r in cat.rows)
+    assert len(cat) >= 100
+    assert kinds["cpu"] >= 15 and kinds["accelerator"] >= 8
+    vendors = {r["vendor"] for r in cat.rows}
+    assert {"NVIDIA", "AMD", "Intel", "Apple", "Google", "AWS"} <= vendors
+
+
+def test_every_row_has_a_source_and_valid_fields(cat):
+    for r in cat.rows:
+        assert r["source"].strip(), r["id"]
+        assert set(COLUMNS) <= set(r), r["id"]
+        for col in ("memory_bandwidth_gbps", "bf16_tflops", "fp32_tflops"):
+            v = r[col]
+            assert math.isnan(v) or v > 0
+        if not math.isnan(r["bf16_tflops"]) and not math.isnan(r["fp32_tflops"]):
+            assert r["bf16_tflops"] >= r["fp32_tflops"], r["id"]
+
+
+def test_ids_unique(cat):
+    ids = [r["id"] for r in cat.rows]
+    assert len(ids) == len(set(ids))
+
+
+# (id, column, datasheet value): dense figures as the vendors publish them.
+HEADLINE = [
+    ("h100-sxm5-80gb", "bf16_tflops", 989.4),  # H100 datasheet: 1979 with sparsity
+    ("h100-sxm5-80gb", "memory_bandwidth_gbps", 3350),
+    ("h100-sxm5-80gb", "tdp_w", 700),
+    ("h200-sxm-141gb", "memory_gb", 141),
+    ("h200-sxm-141gb", "memory_bandwidth_gbps", 4800),
+    ("a100-sxm4-80gb", "bf16_tflops", 312),
+    ("a100-sxm4-80gb", "memory_bandwidth_gbps", 2039),
+    ("a100-sxm4-40gb", "memory_bandwidth_gbps", 1555),
+    ("l4", "tdp_w", 72),
+    ("l4", "memory_bandwidth_gbps", 300),
+    ("tesla-t4", "tdp_w", 70),
+    ("tesla-t4", "fp16_tflops", 65),
+    ("tesla-t4", "int8_tops", 130),
+    ("tesla-v100-sxm2-32gb", "fp16_tflops", 125),
+    ("rtx-4090", "memory_bandwidth_gbps", 1008),
+    ("rtx-4090", "fp8_tflops", 330.3),
+    ("rtx-4090", "launch_price_usd", 1599),
+    ("rtx-3090", "memory_bandwidth_gbps", 936),
+    ("rtx-5090", "memory_bandwidth_gbps", 1792),
+    ("mi300x", "memory_gb", 192),
+    ("mi300x", "memory_bandwidth_gbps", 5300),
+    ("mi300x", "bf16_tflops", 1307.4),
+    ("m2-ultra", "memory_bandwidth_gbps", 800),
+    ("tpu-v5e", "bf16_tflops", 197),
+    ("tpu-v5e", "memory_bandwidth_gbps", 819),
+]
+
+
+@pytest.mark.parametrize("device, column, value", HEADLINE)
+def test_headline_figures_match_datasheets(cat, device, column, value):
+    assert cat.row(device)[column] == pytest.approx(value, rel=0.005)
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("h100 sxm", "h100-sxm5-80gb"),
+    ("H100 SXM5 80GB", "h100-sxm5-80gb"),
+    ("NVIDIA H100 80GB HBM3", "h100-sxm5-80gb"),
+    ("a100 80gb sxm", "a100-sxm4-80gb"),
+    ("NVIDIA A100-SXM4-40GB", "a100-sxm4-40gb"),
+    ("RTX-4090", "rtx-4090"),
+    ("rtx4090", "rtx-4090"),
+    ("RTX 3090", "rtx-3090"),
+    ("rtx 3090 ti", "rtx-3090-ti"),
+    ("L4", "l4"),
+    ("l40", "l40"),
+    ("A10", "a10"),
+    ("Tesla T4", "tesla-t4"),
+    ("NVIDIA GeForce RTX 4090", "rtx-4090"),
+    ("mi300x", "mi300x"),
+    ("sxm h100", "h100-sxm5-80gb"),
+])
+def test_resolve_what_a_person_types(cat, query, expected):
+    assert cat.resolve(query)["id"] == expected
+
+
+def test_ambiguous_and_unknown_names_list_candidates(cat):
+    with pytest.raises(BadInput, match=r"^--device: 'h100' is ambiguous: .*H100 NVL.*H100 SXM5 80GB"):
+        cat.resolve("h100")
+    with pytest.raises(BadInput, match=r"^--device: no catalog device matches 'no such gpu 123'"):
+        cat.resolve("no such gpu 123")
+    with pytest.raises(BadInput, match=r"closest: .*RTX 4090"):
+        cat.resolve("RTX 4009")
+
+
+def test_load_is_fast():
+    _builtin_rows.cache_clear()
+    t = time.perf_counter()
+    load_catalog(user_overlay=False)
+    assert time.perf_counter() - t < 0.05
+
+
+HEADER = ",".join(COLUMNS)
+
+
+def _overlay(tmp_path, text):
+    f = tmp_path / "overlay.csv"
+    f.write_text(text)
+    return f
+
+
+def test_overlay_adds_and_overrides(tmp_path):
+    f = _overlay(tmp_path, "id,name,vendor,kind,segment,source,memory_gb,memory_bandwidth_gbps,cloud_usd_per_hour,cloud_price_seen\n"
+                           "my-card,My Card,Acme,gpu,workstation,https://example.com/card,32,900,,\n"
+                           "rtx-4090,,,,,,,,0.45,2026-11\n")
+    cat = load_catalog(f, user_overlay=False)
+    assert cat.row("my-card")["memory_gb"] == 32
+    assert cat.row("rtx-4090")["cloud_usd_per_hour"] == 0.45
+    assert cat.row("rtx-4090")["memory_bandwidth_gbps"] == 1008  # untouched cells stay
+
+
+@pytest.mark.parametrize("body, message", [
+    ("id,name,vendor,kind,segment,source\nx,X,A,gpu,consumer,\n", "overlay.csv:2: source: required"),
+    ("id,name,vendor,kind,segment,source\nx,X,A,tpu,consumer,http://a\n", "overlay.csv:2: kind: 'tpu' is not one of accelerator, cpu, gpu"),
+    ("id,memory_gb\nrtx-4090,lots\n", "overlay.csv:2: memory_gb: not a number: 'lots'"),
+    ("id,memory_gb\nrtx-4090,1e9\n", "overlay.csv:2: memory_gb: 1e9 is outside the plausible range 0.5..4096"),
+    ("id,bf16_tflops\nrtx-4090,1\n", "overlay.csv:2: bf16_tflops: 1 is below fp32_tflops 82.58 (a dense/sparse or unit slip?)"),
+    ("id,memory_bandwidth_gbps\nh100-sxm5-80gb,33500\n", "overlay.csv:2: memory_bandwidth_gbps: 33500 is implausible for HBM3 (100..12000)"),
+    ("id,cloud_usd_per_hour\nrtx-4060,1.0\n", "overlay.csv:2: cloud_price_seen: want the month the price was seen as YYYY-MM, got ''"),
+    ("id,colour\nrtx-4090,red\n", "overlay.csv:1: header: unknown column 'colour'"),
+    ("name\nX\n", "overlay.csv:1: header: an overlay needs an 'id' column"),
+    ("id,aliases\nrtx-3090,RTX 4090\n", "overlay.csv:2: aliases: 'RTX 4090' is the id or name of rtx-4090"),
+    ("id,memory_gb\nrtx-4090,24,extra\n", "overlay.csv:2: row: 3 cells, the header has 2"),
+])
+def test_bad_overlay_rows_fail_with_file_line_field(tmp_path, body, message):
+    f = _overlay(tmp_path, body)
+    with pytest.raises(CatalogError) as e:
+        apply_overlay([dict(r) for r in _builtin_rows()], f)
+    assert str(e.value).replace(str(tmp_path) + "/", "") == message
+
+
+def test_bad_user_overlay_is_a_warning_and_builtin_still_works(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWADVISOR_CONFIG_DIR", str(tmp_path))
+    (tmp_path / "catalog_overlay.csv").write_text("id,memory_gb\nrtx-4090,-3\n")
+    cat = load_catalog()
+    assert len(cat) == len(_builtin_rows())
+    assert cat.warnings and "catalog overlay skipped" in cat.warnings[0] and "memory_gb" in cat.warnings[0]
