@@ -65,10 +65,12 @@ def _catalog_or_warning(catalog, warnings: list[str]):
     try:
         from hardware_db import load_catalog
 
-        return load_catalog()
+        catalog = load_catalog()
     except BadInput as e:
         warnings.append(f"Catalog not loaded, so nothing is matched to it: {e}")
         return None
+    warnings.extend(catalog.warnings)
+    return catalog
 
 
 def detect_machine(catalog=None, *, cpu_info: dict | None = None, fast: bool = False) -> MachineInfo:
