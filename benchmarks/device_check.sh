@@ -25,7 +25,7 @@ step() {  # name timeout_s command...
   local name=$1 limit=$2; shift 2
   local t0=$SECONDS
   timeout "$limit" "$@" > "$OUT/$name.out" 2> "$OUT/$name.err"
-  echo "$name rc=$? ${SECONDS}s-${t0}s" >> "$OUT/summary.txt"
+  echo "$name rc=$? $((SECONDS - t0))s" >> "$OUT/summary.txt"
 }
 
 step detect 60 "${CLI[@]}" detect --json

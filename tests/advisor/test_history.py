@@ -87,9 +87,8 @@ def test_locked_database_is_an_error_not_corruption(tmp_path, monkeypatch):
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        with pytest.raises(HistoryError, match="locked"):
-            with History(path) as h:
-                h.add_run(_report())
+        with pytest.raises(HistoryError, match="locked"), History(path) as h:
+            h.add_run(_report())
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
