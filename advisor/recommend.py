@@ -140,25 +140,34 @@ def rank(est: Estimates, phase: str | None = None) -> Ranking:
     excluded: dict[int, str] = {}
     ok = np.ones(n, dtype=bool)
     key, tie, key_name = _phase_key(est, phase)
+
+    speed = p["time_hours"] if phase == "training" else (
+        p["request_latency_ms"] if phase == "inference" else p["request_latency_ms"] + p["time_hours"])
+
+    def no_price_for(i: int) -> bool:
+        return bool((phase != "training" and p["price_basis"][i] == "unknown")
+                    or (phase != "inference" and p["train_price_basis"][i] == "unknown"))
+
     for i in range(n):
         reason = None
-        if phase in ("inference", "both") and not p["inf_fits"][i]:
+        if np.isnan(est.table.memory_gb[i]):
+            reason = "the catalog has no memory size for it"
+        elif phase in ("inference", "both") and not p["inf_fits"][i]:
             need = p["inf_memory_required_gb"][i]
-            reason = (f"does not fit: the model needs {need:.0f} GB, more than {64} devices of "
-                      f"{est.table.memory_gb[i]:g} GB" if np.isnan(p["inf_devices"][i])
+            reason = (f"does not fit: the model needs {need:.0f} GB, more than one replica of these "
+                      f"{est.table.memory_gb[i]:g} GB devices can hold" if np.isnan(p["inf_devices"][i])
                       else f"does not fit in {int(p['inf_devices'][i])} x {est.table.memory_gb[i]:g} GB")
         elif phase in ("training", "both") and not p["train_fits"][i]:
             reason = (f"training does not fit: activations alone exceed {est.table.memory_gb[i]:g} GB per device "
                       "(try activation checkpointing or a smaller micro-batch)"
                       if np.isnan(p["train_min_devices_to_fit"][i])
                       else f"training does not fit on {int(p['train_devices'][i])} devices")
+        elif not np.isfinite(speed[i]) or (not np.isfinite(key[i]) and not no_price_for(i)):
+            reason = "the catalog lacks the peak figures needed to estimate it"
         elif phase in ("inference", "both") and not p["meets_latency_slo"][i]:
             reason = f"misses the latency target: {p['request_latency_ms'][i]:,.0f} ms > {wl.inference.latency_slo_ms:,.0f} ms"
         elif not np.isfinite(key[i]):
-            no_price = ((phase != "training" and p["price_basis"][i] == "unknown")
-                        or (phase != "inference" and p["train_price_basis"][i] == "unknown"))
-            reason = (NO_PRICE[wl.economics.mode] if no_price
-                      else "the catalog lacks the peak figures needed to estimate it")
+            reason = NO_PRICE[wl.economics.mode]
         if reason:
             excluded[i] = reason
             ok[i] = False

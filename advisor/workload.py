@@ -79,6 +79,10 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
                default=128, lo=0, hi=1_000_000),
         _whole("batch_size", "Batch size", "Requests decoded together on one replica. Small batches: low "
                "latency, poor utilisation; large batches: throughput.", default=1, lo=1, hi=100_000),
+        FieldSpec("kv_cache_precision", "choice", "KV cache precision", "Storage of the KV cache (the keys and "
+                  "values of every past token, kept per stream). 16-bit by default; fp8/int8 halve it (vLLM "
+                  "--kv-cache-dtype fp8, TensorRT-LLM --fp8_kv_cache).", default="fp16",
+                  choices=("fp16", "bf16", "fp8", "int8")),
         _num("latency_slo_ms", "Latency target", "End-to-end latency target per request (TTFT + all "
              "output tokens).", "ms", lo=0, lo_open=True, hi=1e8),
         _num("cost_per_request_usd", "Known cost per request", "A known price per request, replacing the "
@@ -147,6 +151,7 @@ class InferenceSpec:
     prompt_tokens: int = 512
     output_tokens: int = 128
     batch_size: int = 1
+    kv_cache_precision: str = "fp16"
     latency_slo_ms: float | None = None
     cost_per_request_usd: float | None = None
 

@@ -30,6 +30,7 @@ from advisor.workload import Workload
 
 SECONDS_PER_DAY = 86_400.0
 MAX_TP_DEVICES = 64  # beyond this a model is not "split across devices" but a cluster design
+MAX_PCIE_DEVICES = 8  # cards one server holds
 
 # Bytes per parameter of the training state, by training precision (mixed precision keeps
 # an fp32 master copy in the optimizer; Rajbhandari et al. 2020, ZeRO, section 3.1).
@@ -200,7 +201,8 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
     transformer = wl.model.family == "transformer"
     P, O, b = inf.prompt_tokens, inf.output_tokens, inf.batch_size
     weights = s.params * prec.bytes_per_weight
-    kv_bytes_per_value = 1 if inf.precision == "fp8" else 2  # KV cache stays 16-bit except fp8 serving
+    # The KV cache has its own precision (engines default to 16-bit whatever the weights).
+    kv_bytes_per_value = 1 if inf.kv_cache_precision in ("fp8", "int8") else 2
     kv_per_token = 2 * s.layers * s.kv_heads * s.head_dim * kv_bytes_per_value if transformer else 0.0
     kv_cache = kv_per_token * (P + O) * b
     if transformer:
@@ -218,7 +220,10 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
         room = mem_cap - per_device_fixed
         need = np.where(room > 0, (total + overhead_shared) / np.where(room > 0, room, 1), np.inf)
         n = _round_devices(need)
-        n = np.where(n > MAX_TP_DEVICES, np.nan, n)
+        # One replica spans at most one server of PCIe cards (8), or a fast-interconnect
+        # domain (NVLink/Infinity Fabric/ICI: up to 64 here); beyond that it does not fit.
+        fast = table.interconnect_gbps >= E.FAST_INTERCONNECT_GBPS
+        n = np.where(n > np.where(fast, MAX_TP_DEVICES, MAX_PCIE_DEVICES), np.nan, n)
     n_eff = np.where(np.isnan(n), 1.0, n)
     per_device = (total + overhead_shared) / n_eff + per_device_fixed
     fits = (per_device <= mem_cap) & ~np.isnan(n)

@@ -54,7 +54,7 @@ def err(data, src="workload.toml") -> str:
      "workload.toml: inference.batch_size must be a whole number >= 1, got 2.5"),
     ({"model": {"params_b": 7}, "inference": {**INF, "bogus": 1}},
      "workload.toml: inference.bogus is not a known field (known: precision, requests_per_day, prompt_tokens, "
-     "output_tokens, batch_size, latency_slo_ms, cost_per_request_usd)"),
+     "output_tokens, batch_size, kv_cache_precision, latency_slo_ms, cost_per_request_usd)"),
     ({"model": {"params_b": 7}, "inference": {"precision": "fp16"}},
      "workload.toml: inference.requests_per_day is required (traffic: requests served per day)"),
     ({"model": {}, "inference": INF},

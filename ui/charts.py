@@ -1,0 +1,435 @@
+"""Chart builders shared by the Trade-offs view and the PDF report.
+
+Each `draw_<chart>(plot, data, *, theme, ...)` draws one dict from `advisor.sweeps` onto a
+given `pyqtgraph.PlotItem`. No modelling happens here: every number drawn comes from the
+data dict, so tests compare the drawn items with the model's output. Scatter points carry
+the device id as their data, so a view can make a click select the device; `hoverable`
+points show their figures in a tool tip.
+
+    import pyqtgraph as pg
+    from ui import charts, theme
+    w = pg.PlotWidget(); charts.draw_lifecycle(w.getPlotItem(), data, theme=theme.LIGHT)
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+
+from ui.theme import Theme
+
+KIND_SYMBOL = {"gpu": "o", "cpu": "s", "accelerator": "d"}
+MEMORY_PARTS = ("weights", "gradients", "optimizer", "activations", "kv_cache", "overhead")
+PART_LABEL = {"weights": "Weights", "gradients": "Gradients", "optimizer": "Optimizer state",
+              "activations": "Activations", "kv_cache": "KV cache", "overhead": "Runtime overhead"}
+
+
+# ---- formatting ---------------------------------------------------------------------------
+def fmt_money(x: float) -> str:
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    if abs(x) >= 1e6:
+        return f"${x / 1e6:,.2f}M"
+    if abs(x) >= 1000:
+        return f"${x:,.0f}"
+    if abs(x) >= 1:
+        return f"${x:,.2f}"
+    return f"${x:.3g}"
+
+
+def fmt_num(x: float, unit: str = "") -> str:
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    a = abs(x)
+    s = f"{x:,.0f}" if a >= 100 else f"{x:.3g}"
+    return f"{s} {unit}".strip()
+
+
+def fmt_ms(ms: float) -> str:
+    if ms is None or not np.isfinite(ms):
+        return "n/a"
+    if ms >= 60_000:
+        return f"{ms / 60_000:.1f} min"
+    if ms >= 1000:
+        return f"{ms / 1000:.2f} s"
+    return f"{ms:.3g} ms"
+
+
+# ---- shared plumbing ----------------------------------------------------------------------
+def reset(plot: pg.PlotItem) -> None:
+    """Empty a plot (items, legend, log mode, fixed ticks) before drawing on it again."""
+    plot.clear()
+    if plot.legend is not None:
+        plot.legend.clear()
+    plot.setLogMode(False, False)
+    for name in ("left", "bottom"):
+        plot.getAxis(name).setTicks(None)
+
+
+def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend: bool = False) -> None:
+    plot.setTitle(f"<span style='font-size:11pt; font-weight:600'>{title}</span>", color=theme.chart_fg)
+    for name, label in (("bottom", x), ("left", y)):
+        ax = plot.getAxis(name)
+        ax.setPen(pg.mkPen(theme.chart_fg, width=1))
+        ax.setTextPen(pg.mkPen(theme.chart_fg))
+        ax.setLabel(label, color=theme.chart_fg)
+    plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
+    if legend and plot.legend is None:
+        plot.addLegend(offset=(-10, 10), labelTextColor=theme.chart_fg,
+                       brush=pg.mkBrush(theme.chart_bg + "e0"), pen=pg.mkPen(theme.chart_fg + "40"))
+    elif plot.legend is not None:
+        plot.legend.setLabelTextColor(theme.chart_fg)
+        plot.legend.setBrush(pg.mkBrush(theme.chart_bg + "e0"))
+
+
+def empty(plot: pg.PlotItem, theme: Theme, title: str, message: str) -> None:
+    """A titled plot that says why there is nothing to draw."""
+    reset(plot)
+    style(plot, theme, title, "", "")
+    text = pg.TextItem(message, color=theme.chart_fg, anchor=(0.5, 0.5))
+    plot.addItem(text)
+    text.setPos(0.5, 0.5)
+    plot.setXRange(0, 1)
+    plot.setYRange(0, 1)
+
+
+def _log(a) -> np.ndarray:
+    a = np.asarray(a, dtype=float)
+    out = np.full(a.shape, np.nan)
+    ok = np.isfinite(a) & (a > 0)
+    out[ok] = np.log10(a[ok])
+    return out
+
+
+def _scatter(plot, x, y, ids, tips: dict, *, brushes, pens=None, sizes=10, symbols="o", name=None, z=10):
+    item = pg.ScatterPlotItem(
+        x=np.asarray(x, float), y=np.asarray(y, float), data=list(ids), brush=brushes,
+        pen=pens if pens is not None else pg.mkPen(None), size=sizes, symbol=symbols, name=name,
+        hoverable=True, hoverSize=14, tip=lambda x, y, data: tips.get(data, str(data)),
+    )
+    item.setZValue(z)
+    plot.addItem(item)
+    return item
+
+
+def _label(plot, text: str, x: float, y: float, color: str, anchor=(0, 1), bold=False) -> pg.TextItem:
+    t = pg.TextItem(html=f"<span style='color:{color}; {'font-weight:600' if bold else ''}'>{text}</span>",
+                    anchor=anchor)
+    t.setPos(x, y)
+    plot.addItem(t)
+    return t
+
+
+# ---- charts -------------------------------------------------------------------------------
+def draw_cost_vs_latency(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str | None = None,
+                         local: set[str] | None = None) -> None:
+    """Cost (the ranking key) against latency (or time to train), log-log, with the Pareto front.
+
+    `data`: `advisor.sweeps.cost_vs_latency(ranking)`.
+    """
+    from advisor.sweeps import pareto_line
+
+    reset(plot)
+    title = "Cost vs latency" if "latency" in data["latency_label"] else "Cost vs time to train"
+    cost_label = data["cost_label"].replace(" (USD)", "")
+    style(plot, theme, title, f"{cost_label} (USD, log)", f"{data['latency_label']} (log)", legend=True)
+    x, y = _log(data["cost"]), _log(data["latency"])
+    ok = np.isfinite(x) & np.isfinite(y)
+    if not ok.any():
+        empty(plot, theme, title, "No device fits this workload with a known price.")
+        return
+    plot.setLogMode(True, True)
+    ids = [str(i) for i in data["ids"]]
+    local = local or set()
+    tips = {}
+    for k, i in enumerate(ids):
+        tips[i] = (f"{data['names'][k]}\n{cost_label}: {fmt_money(data['cost'][k])}\n"
+                   f"{data['latency_label']}: {fmt_num(data['latency'][k])}\n"
+                   f"{data['energy_label']}: {fmt_num(data['energy'][k])}"
+                   + ("\nPareto-optimal" if data["pareto"][k] else "") + ("\nthis machine" if i in local else ""))
+    pareto = np.asarray(data["pareto"], bool)
+    others = ok & ~pareto
+    colour = {"gpu": theme.series[0], "cpu": theme.series[1], "accelerator": theme.series[4]}
+    for kind in ("gpu", "cpu", "accelerator"):
+        m = others & (data["kind"] == kind)
+        if m.any():
+            _scatter(plot, x[m], y[m], np.array(ids)[m], tips, brushes=pg.mkBrush(colour[kind] + "a0"),
+                     symbols=KIND_SYMBOL[kind], sizes=9, name=f"{kind.upper() if kind != 'accelerator' else 'Accelerator'}")
+    m = ok & pareto
+    if m.any():
+        _scatter(plot, x[m], y[m], np.array(ids)[m], tips, brushes=pg.mkBrush(theme.pareto),
+                 pens=pg.mkPen(theme.chart_fg, width=1), sizes=12, name="Pareto front", z=20,
+                 symbols=[KIND_SYMBOL.get(k, "o") for k in data["kind"][m]])
+        px, py = pareto_line({k: (v[ok] if isinstance(v, np.ndarray) else v) for k, v in data.items()})
+        if len(px) > 1:
+            sx = np.repeat(_log(px), 2)[1:]
+            sy = np.repeat(_log(py), 2)[:-1]
+            plot.plot(sx, sy, pen=pg.mkPen(theme.pareto, width=2, style=pg.QtCore.Qt.DashLine))
+        for k in np.flatnonzero(m)[:6]:
+            _label(plot, str(data["names"][k]), x[k], y[k], theme.chart_fg, anchor=(-0.08, 0.5))
+    for k, i in enumerate(ids):
+        if ok[k] and (i == selected or i in local):
+            ring = theme.highlight if i == selected else theme.accent
+            item = pg.ScatterPlotItem(x=[x[k]], y=[y[k]], size=20, brush=pg.mkBrush(None),
+                                      pen=pg.mkPen(ring, width=2.5), symbol="o")
+            item.setZValue(30)
+            plot.addItem(item)
+            if i != selected or not pareto[k]:
+                _label(plot, str(data["names"][k]), x[k], y[k], ring, anchor=(-0.1, 1.0), bold=True)
+
+
+def draw_energy(plot: pg.PlotItem, data: dict, *, theme: Theme, metric: str = "wh_per_request",
+                selected: str | None = None) -> None:
+    """Horizontal bars: energy per request (Wh) or per training run (kWh), best-ranked first.
+
+    `data`: `advisor.sweeps.energy_bars(ranking)`.
+    """
+    reset(plot)
+    per_request = metric == "wh_per_request"
+    title = "Energy per request" if per_request else "Energy per training run"
+    unit = "Wh" if per_request else "kWh"
+    style(plot, theme, title, f"{'Wh per request' if per_request else 'kWh per training run'} (facility, incl. PUE)", "")
+    values = np.asarray(data.get(metric, []), float)
+    if not len(values) or not np.isfinite(values).any():
+        empty(plot, theme, title, "No energy figures for this workload.")
+        return
+    names = [str(n) for n in data["names"]]
+    n = len(values)
+    ypos = np.arange(n)[::-1].astype(float)  # best-ranked at the top
+    v = np.where(np.isfinite(values), values, 0.0)
+    colour = theme.inference if per_request else theme.training
+    brushes = [pg.mkBrush(theme.highlight if str(i) == selected else colour) for i in data["ids"]]
+    bars = pg.BarGraphItem(x0=np.zeros(n), y=ypos, height=0.62, width=v, brushes=brushes, pen=pg.mkPen(None))
+    plot.addItem(bars)
+    tips = {str(i): f"{names[k]}\n{fmt_num(values[k], unit)}" for k, i in enumerate(data["ids"])}
+    _scatter(plot, v, ypos, [str(i) for i in data["ids"]], tips, brushes=pg.mkBrush(colour), sizes=6)
+    plot.getAxis("left").setTicks([[(ypos[k], names[k]) for k in range(n)]])
+    top = float(np.nanmax(v)) or 1.0
+    for k in range(n):
+        _label(plot, fmt_num(values[k], unit), v[k] + top * 0.01, ypos[k], theme.chart_fg, anchor=(0, 0.5))
+    plot.setXRange(0, top * 1.22, padding=0)
+    plot.setYRange(-0.7, n - 0.3, padding=0)
+
+
+def draw_lifecycle(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
+    """Cumulative cost by month: one-time training against growing inference, with the month
+    inference overtakes training and inference's share at the horizon.
+
+    `data`: `advisor.sweeps.lifecycle(estimates, i)`.
+    """
+    reset(plot)
+    title = f"Lifecycle cost on {data.get('device', '')}"
+    style(plot, theme, title, "months in service", "cumulative cost (USD)", legend=True)
+    m = np.asarray(data["months"], float)
+    if not len(m):
+        empty(plot, theme, title, "The lifecycle needs both a training and an inference section.")
+        return
+    plot.plot(m, data["total"], pen=pg.mkPen(theme.chart_fg, width=3), name="Total")
+    plot.plot(m, data["training"], pen=pg.mkPen(theme.training, width=2.5, style=pg.QtCore.Qt.DashLine),
+              name="Training (one-time)")
+    plot.plot(m, data["inference"], pen=pg.mkPen(theme.inference, width=2.5), name="Inference (cumulative)",
+              fillLevel=0, fillBrush=pg.mkBrush(theme.inference + "30"))
+    tips = {}
+    pts_x, pts_y, pts_id = [], [], []
+    for k, month in enumerate(m):
+        key = f"m{k}"
+        tips[key] = (f"month {month:g}\ntraining {fmt_money(data['training'][k])}\n"
+                     f"inference {fmt_money(data['inference'][k])}\ntotal {fmt_money(data['total'][k])}")
+        pts_x.append(month)
+        pts_y.append(data["total"][k])
+        pts_id.append(key)
+    _scatter(plot, pts_x, pts_y, pts_id, tips, brushes=pg.mkBrush(theme.chart_fg), sizes=5)
+    top = float(np.nanmax(data["total"])) if np.isfinite(data["total"]).any() else 1.0
+    over = data.get("overtakes_month")
+    if over is not None and np.isfinite(over) and over <= m[-1]:
+        line = pg.InfiniteLine(pos=over, angle=90, pen=pg.mkPen(theme.highlight, width=1.5, style=pg.QtCore.Qt.DotLine))
+        plot.addItem(line)
+        _label(plot, f"inference overtakes training<br>at month {over:.1f}", over, top * 0.98, theme.highlight,
+               anchor=(-0.03, 0))
+    share = data.get("inference_share_at_horizon")
+    h = data.get("horizon_months")
+    if share is not None and np.isfinite(share) and h:
+        hx = min(float(h), m[-1])
+        plot.addItem(pg.InfiniteLine(pos=hx, angle=90, pen=pg.mkPen(theme.chart_fg + "80", width=1)))
+        _label(plot, f"horizon: inference is {share:.0%}<br>of lifetime cost", hx, top * 0.55, theme.chart_fg,
+               anchor=(1.03, 0))
+    plot.setYRange(0, top * 1.08, padding=0)
+    plot.setXRange(0, m[-1], padding=0.02)
+
+
+def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str | None = None) -> None:
+    """Attainable TFLOP/s against arithmetic intensity (log-log) for each device, the
+    workload's intensities per phase, and the probe's measured point.
+
+    `data`: `advisor.sweeps.roofline(estimates, idx, measured)`.
+    """
+    reset(plot)
+    title = "Roofline"
+    style(plot, theme, title, "arithmetic intensity (FLOP per byte, log)", "attainable TFLOP/s (log)", legend=True)
+    peaks = np.asarray(data["peak_tflops"], float)
+    bws = np.asarray(data["bandwidth_gbps"], float)
+    ok = np.isfinite(peaks) & np.isfinite(bws) & (peaks > 0) & (bws > 0)
+    measured = data.get("measured")
+    if not ok.any() and not measured:
+        empty(plot, theme, title, "No device with both a peak and a bandwidth figure.")
+        return
+    plot.setLogMode(True, True)
+    intens = [v for v in data.get("intensity", {}).values() if v and np.isfinite(v)]
+    lo = min([0.1, *[v / 4 for v in intens]])
+    hi = max([1e4, *[v * 4 for v in intens]])
+    xs = np.logspace(math.log10(lo), math.log10(hi), 160)
+    lx = np.log10(xs)
+
+    def roof(peak, bw):
+        return np.minimum(peak, bw * xs / 1000)  # GB/s x FLOP/B = GFLOP/s -> TFLOP/s
+
+    for k in np.flatnonzero(ok):
+        dev = str(data["ids"][k])
+        sel = dev == selected
+        colour = theme.highlight if sel else theme.series[k % len(theme.series)]
+        plot.plot(lx, np.log10(roof(peaks[k], bws[k])), pen=pg.mkPen(colour, width=3 if sel else 1.8),
+                  name=str(data["names"][k]))
+        ridge = peaks[k] * 1000 / bws[k]
+        tips = {dev: f"{data['names'][k]}\npeak {fmt_num(peaks[k], 'TFLOP/s')}\n"
+                     f"bandwidth {fmt_num(bws[k], 'GB/s')}\nridge at {ridge:.3g} FLOP/byte"}
+        _scatter(plot, [math.log10(ridge)], [math.log10(peaks[k])], [dev], tips, brushes=pg.mkBrush(colour), sizes=8)
+    if measured and measured.get("tflops") and measured.get("bandwidth_gbps"):
+        mp, mb = float(measured["tflops"]), float(measured["bandwidth_gbps"])
+        plot.plot(lx, np.log10(roof(mp, mb)), pen=pg.mkPen(theme.chart_fg, width=2, style=pg.QtCore.Qt.DashLine),
+                  name=measured.get("name", "measured"))
+        ridge = mp * 1000 / mb
+        tips = {"measured": f"{measured.get('name', 'measured')}\n{fmt_num(mp * 1000, 'GFLOP/s')} matmul\n"
+                            f"{fmt_num(mb, 'GB/s')} memory bandwidth"}
+        _scatter(plot, [math.log10(ridge)], [math.log10(mp)], ["measured"], tips, brushes=pg.mkBrush(theme.highlight),
+                 pens=pg.mkPen(theme.chart_fg, width=1), sizes=16, symbols="star", z=30)
+    top = np.nanmax(np.where(ok, peaks, np.nan)) if ok.any() else float(measured["tflops"])
+    bottom = max(1e-3, (np.nanmin(np.where(ok, bws, np.nan)) if ok.any() else float(measured["bandwidth_gbps"])) * lo / 1000)
+    for name, v in data.get("intensity", {}).items():
+        if not v or not np.isfinite(v):
+            continue
+        colour = theme.training if "training" in name else theme.inference
+        plot.addItem(pg.InfiniteLine(pos=math.log10(v), angle=90, pen=pg.mkPen(colour, width=1.5, style=pg.QtCore.Qt.DashLine)))
+        _label(plot, f"{name}<br>{v:.3g} FLOP/B", math.log10(v), math.log10(top) + 0.15, colour, anchor=(0.5, 0))
+    plot.setYRange(math.log10(bottom), math.log10(top) + 0.55, padding=0)
+    plot.setXRange(math.log10(lo), math.log10(hi), padding=0)
+
+
+def draw_memory(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
+    """Stacked horizontal bars of memory per device by category, with each device's capacity.
+
+    `data`: `advisor.sweeps.memory_breakdown(estimates, idx)`.
+    """
+    reset(plot)
+    title = "Memory per device"
+    style(plot, theme, title, "GB per device", "", legend=True)
+    names = [str(n) for n in data["names"]]
+    n = len(names)
+    if not n:
+        empty(plot, theme, title, "No device to show.")
+        return
+    ypos = np.arange(n)[::-1].astype(float)
+    left = np.zeros(n)
+    colours = dict(zip(MEMORY_PARTS, (theme.series[0], theme.series[3], theme.series[1], theme.series[2],
+                                      theme.series[4], theme.series[7]), strict=True))
+    totals = np.zeros(n)
+    for part in MEMORY_PARTS:
+        if part not in data["parts"]:
+            continue
+        v = np.asarray(data["parts"][part], float)
+        v = np.where(np.isfinite(v), v, 0.0)
+        if not v.any():
+            continue
+        plot.addItem(pg.BarGraphItem(x0=left, y=ypos, height=0.6, width=v, brush=pg.mkBrush(colours[part]),
+                                     pen=pg.mkPen(theme.chart_bg, width=0.5), name=PART_LABEL[part]))
+        if plot.legend is not None:
+            plot.legend.addItem(pg.BarGraphItem(x0=[0], y=[0], height=1, width=1, brush=pg.mkBrush(colours[part])),
+                                PART_LABEL[part])
+        left = left + v
+        totals = totals + v
+    cap = np.asarray(data["capacity_gb"], float)
+    devices = np.asarray(data.get("devices", np.ones(n)), float)
+    tips = {}
+    for k in range(n):
+        parts = "\n".join(f"{PART_LABEL[p]}: {fmt_num(data['parts'][p][k], 'GB')}" for p in MEMORY_PARTS
+                          if p in data["parts"] and np.isfinite(data["parts"][p][k]) and data["parts"][p][k] > 0)
+        count = f" x {int(devices[k])} devices" if np.isfinite(devices[k]) and devices[k] > 1 else ""
+        tips[str(data["ids"][k])] = f"{names[k]}{count}\n{parts}\ncapacity {fmt_num(cap[k], 'GB')} per device"
+    _scatter(plot, cap, ypos, [str(i) for i in data["ids"]], tips, brushes=pg.mkBrush(theme.chart_fg),
+             symbols="t1", sizes=11, name="Capacity", z=20)
+    labels = []
+    for k in range(n):
+        count = f" (x{int(devices[k])})" if np.isfinite(devices[k]) and devices[k] > 1 else ""
+        labels.append((ypos[k], names[k] + count))
+    plot.getAxis("left").setTicks([labels])
+    top = float(np.nanmax(np.concatenate([totals, np.where(np.isfinite(cap), cap, 0)]))) or 1.0
+    plot.setXRange(0, top * 1.12, padding=0)
+    plot.setYRange(-0.7, n - 0.3, padding=0)
+
+
+def draw_batch_latency(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
+    """Request latency against batch size on one device, with its low-high range.
+
+    `data`: `advisor.sweeps.batch_sweep(workload, table, i)`.
+    """
+    reset(plot)
+    title = f"Latency vs batch size on {data.get('device', '')}"
+    style(plot, theme, title, "batch size (log2)", "request latency (ms)", legend=True)
+    b = np.asarray(data["batch"], float)
+    if not len(b):
+        empty(plot, theme, title, "Batch sweeps need an inference section.")
+        return
+    lb = np.log2(b)
+    low = pg.PlotDataItem(lb, data["latency_low_ms"], pen=pg.mkPen(None))
+    high = pg.PlotDataItem(lb, data["latency_high_ms"], pen=pg.mkPen(None))
+    plot.addItem(low)
+    plot.addItem(high)
+    plot.addItem(pg.FillBetweenItem(low, high, brush=pg.mkBrush(theme.inference + "30")))
+    plot.plot(lb, data["latency_ms"], pen=pg.mkPen(theme.inference, width=2.5), name="request latency")
+    plot.plot([], [], pen=pg.mkPen(theme.inference + "60", width=8), name="efficiency range")
+    fits = np.asarray(data["fits"], bool)
+    tips = {f"b{k}": f"batch {int(b[k])}\nrequest {fmt_ms(data['latency_ms'][k])} "
+                     f"({fmt_ms(data['latency_low_ms'][k])} to {fmt_ms(data['latency_high_ms'][k])})\n"
+                     f"{fmt_ms(data['tpot_ms'][k])} per output token" + ("" if fits[k] else "\ndoes not fit in memory")
+            for k in range(len(b))}
+    _scatter(plot, lb, data["latency_ms"], [f"b{k}" for k in range(len(b))], tips,
+             brushes=[pg.mkBrush(theme.inference if f else theme.error) for f in fits], sizes=8)
+    plot.getAxis("bottom").setTicks([[(float(v), str(int(2 ** v))) for v in lb]])
+    top = np.nanmax(data["latency_high_ms"]) if np.isfinite(data["latency_high_ms"]).any() else 1.0
+    plot.setYRange(0, float(top) * 1.08, padding=0)
+
+
+def draw_batch_throughput(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
+    """Throughput (tokens/s of one replica) against batch size on one device.
+
+    `data`: `advisor.sweeps.batch_sweep(workload, table, i)`.
+    """
+    reset(plot)
+    title = f"Throughput vs batch size on {data.get('device', '')}"
+    style(plot, theme, title, "batch size (log2)", "tokens per second (one replica)")
+    b = np.asarray(data["batch"], float)
+    if not len(b):
+        empty(plot, theme, title, "Batch sweeps need an inference section.")
+        return
+    lb = np.log2(b)
+    thr = np.asarray(data["throughput"], float)
+    plot.plot(lb, thr, pen=pg.mkPen(theme.training, width=2.5), fillLevel=0, fillBrush=pg.mkBrush(theme.training + "25"))
+    fits = np.asarray(data["fits"], bool)
+    tips = {f"b{k}": f"batch {int(b[k])}\n{fmt_num(thr[k], 'tokens/s')}" + ("" if fits[k] else "\ndoes not fit in memory")
+            for k in range(len(b))}
+    _scatter(plot, lb, thr, [f"b{k}" for k in range(len(b))], tips,
+             brushes=[pg.mkBrush(theme.training if f else theme.error) for f in fits], sizes=8)
+    plot.getAxis("bottom").setTicks([[(float(v), str(int(2 ** v))) for v in lb]])
+    plot.setYRange(0, float(np.nanmax(thr)) * 1.1 if np.isfinite(thr).any() else 1, padding=0)
+
+
+#: Every chart the Trade-offs view shows: key in `advisor.sweeps.all_chart_data`, tab title.
+CHARTS = (
+    ("cost_vs_latency", "Cost vs latency"),
+    ("energy", "Energy"),
+    ("lifecycle", "Lifecycle"),
+    ("roofline", "Roofline"),
+    ("memory", "Memory"),
+    ("batch", "Batch size"),
+)

@@ -1,0 +1,98 @@
+"""The slow jobs the GUI runs in worker threads (`ui.workers.run_task`), as plain functions
+`job(progress, cancel, ...)`. They only call `advisor`; they never touch a widget."""
+
+from __future__ import annotations
+
+import logging
+import platform
+
+log = logging.getLogger(__name__)
+
+
+def detect_job(progress, cancel, catalog, complete: bool):
+    """Detection: the fast pass, or `complete_cpu` on top of it (py-cpuinfo, ~1 s)."""
+    from advisor.detect import complete_cpu, detect_machine
+
+    progress(0.1, "detecting hardware")
+    machine = detect_machine(catalog, fast=True)
+    if complete and not cancel.is_set():
+        progress(0.5, "reading the CPU brand")
+        machine = complete_cpu(machine, catalog)
+    progress(1.0, "detected")
+    return machine
+
+
+def history_job(progress, cancel, catalog):
+    """The probe history: runs (newest first), machines, calibrations, this machine's latest
+    report, and any warning the history gave."""
+    out = {"runs": [], "report": None, "calibrations": {}, "warnings": [], "available": True}
+    try:
+        from advisor.history import History
+        from advisor.probes.calibrate import calibrations_from_history
+    except ImportError as e:  # probes/history not installed in this tree
+        out["available"] = False
+        out["warnings"].append(f"Probe history is not available in this build ({e.name}).")
+        return out
+    try:
+        with History() as h:
+            out["warnings"] += list(getattr(h, "warnings", []))
+            out["runs"] = h.runs()
+            out["calibrations"] = calibrations_from_history(h, catalog)
+    except Exception as e:  # a broken history never stops the app
+        out["warnings"].append(f"Probe history could not be read: {e}")
+        return out
+    host = platform.node()
+    for run in out["runs"]:
+        if run.source == "local" and run.hostname == host:
+            out["report"] = run.report
+            break
+    return out
+
+
+def probe_job(progress, cancel, quick: bool, catalog, probes=None):
+    """Run the probes, store the run in the history, and return (report dict, history dict)."""
+    from advisor.probes import run_probes
+
+    report = run_probes(quick=quick, progress=progress, cancel=cancel, probes=probes, catalog=catalog,
+                        timeout_s=30.0 if quick else 150.0)
+    data = report.to_dict()
+    warnings = []
+    if not report.cancelled:
+        try:
+            from advisor.history import History
+
+            with History() as h:
+                data["history_run_id"] = h.add_run(data)
+        except Exception as e:
+            warnings.append(f"Run not saved to the history: {e}")
+    hist = history_job(lambda *_: None, cancel, catalog)
+    hist["warnings"] = warnings + hist["warnings"]
+    return data, hist
+
+
+def import_job(progress, cancel, path: str, catalog):
+    """Import another machine's `probe --json` file into the history."""
+    from advisor.history import History
+
+    with History() as h:
+        h.import_file(path)  # BadInput -> the task's one-line failure
+    return history_job(progress, cancel, catalog)
+
+
+def csv_job(progress, cancel, path: str, header: list[str], rows: list[list]):
+    import csv
+    import io
+
+    from advisor.atomic import write_text_atomic
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    for k, row in enumerate(rows):
+        if cancel.is_set():
+            return None
+        w.writerow(row)
+        if k % 50 == 0:
+            progress(k / max(1, len(rows)), "writing CSV")
+    write_text_atomic(path, buf.getvalue())
+    return path

@@ -1,0 +1,267 @@
+"""The workload form: every field of the workload file, generated from `advisor.workload.SECTIONS`
+(labels, units, help, bounds), with a preset picker and inline validation as you type."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from advisor.workload import SECTIONS, FieldSpec
+from ui.glossary import FIELD_EXTRA
+
+SECTION_TITLES = {
+    "": "Workload",
+    "model": "Model",
+    "inference": "Serve it (inference)",
+    "training": "Train it (training)",
+    "economics": "Economics",
+}
+OPTIONAL_SECTIONS = ("inference", "training")
+
+
+def format_value(spec: FieldSpec, v) -> str:
+    if v is None:
+        return ""
+    if spec.type == "whole" and isinstance(v, (int, float)):
+        return str(int(v))
+    if isinstance(v, float):
+        s = f"{v:g}"
+        return s.replace("e+0", "e").replace("e+", "e")
+    return str(v)
+
+
+def parse_value(spec: FieldSpec, text: str):
+    """Form text -> a value for `workload_from_dict` (None = leave the field out).
+
+    Text that is not a number is passed through as text, so the core's one-line message
+    ("must be a number, got 'abc'") is what the user sees.
+    """
+    t = text.strip()
+    if not t:
+        return None
+    if spec.type in ("number", "whole"):
+        clean = t.replace(",", "").replace("_", "")
+        try:
+            return int(clean)
+        except ValueError:
+            pass
+        try:
+            return float(clean)
+        except ValueError:
+            return t
+    return t
+
+
+def tooltip(path: str, spec: FieldSpec) -> str:
+    parts = [f"<b>{spec.label}</b>" + (f" ({spec.unit})" if spec.unit else ""), spec.help]
+    if path in FIELD_EXTRA:
+        parts.append(FIELD_EXTRA[path])
+    bounds = []
+    if spec.lo is not None:
+        bounds.append(f"{'>' if spec.lo_open else '≥'} {spec.lo:g}")
+    if spec.hi is not None:
+        bounds.append(f"≤ {spec.hi:g}")
+    if bounds:
+        parts.append("Allowed: " + ", ".join(bounds))
+    if spec.default is not None and spec.default != "":
+        parts.append(f"Default: {format_value(spec, spec.default)}")
+    parts.append(f"<i>File key: {path}</i>")
+    return "<p style='white-space:normal'>" + "<br>".join(parts) + "</p>"
+
+
+class FieldRow:
+    """One field: its editor and the inline message under it."""
+
+    def __init__(self, path: str, spec: FieldSpec, on_edit):
+        self.path, self.spec = path, spec
+        tip = tooltip(path, spec)
+        if spec.type == "choice":
+            w = QComboBox()
+            if not spec.required:
+                w.addItem("")
+            w.addItems(list(spec.choices))
+            w.currentIndexChanged.connect(on_edit)
+        elif spec.type == "bool":
+            w = QCheckBox()
+            w.toggled.connect(on_edit)
+        else:
+            w = QLineEdit()
+            w.setClearButtonEnabled(False)
+            if spec.default is not None and spec.default != "":
+                w.setPlaceholderText(f"default {format_value(spec, spec.default)}")
+            elif not spec.required and spec.type != "text":
+                w.setPlaceholderText("optional")
+            w.textEdited.connect(on_edit)
+        w.setObjectName(f"field:{path}")
+        w.setToolTip(tip)
+        w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.editor = w
+        self.error = QLabel()
+        self.error.setProperty("role", "error")
+        self.error.setWordWrap(True)
+        self.error.setObjectName(f"error:{path}")
+        self.error.hide()
+        self.label = QLabel(spec.label + (f" <span style='color:gray'>({spec.unit})</span>" if spec.unit else ""))
+        self.label.setToolTip(tip)
+        self.label.setBuddy(w)
+
+    def value(self):
+        w = self.editor
+        if isinstance(w, QComboBox):
+            return w.currentText() or None
+        if isinstance(w, QCheckBox):
+            return w.isChecked()
+        return parse_value(self.spec, w.text())
+
+    def set_value(self, v) -> None:
+        w = self.editor
+        if isinstance(w, QComboBox):
+            i = w.findText(str(v)) if v is not None else (0 if not self.spec.required else -1)
+            w.setCurrentIndex(max(i, 0))
+        elif isinstance(w, QCheckBox):
+            w.setChecked(bool(v if v is not None else self.spec.default))
+        else:
+            w.setText(format_value(self.spec, v))
+
+    def set_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.setVisible(bool(message))
+        self.editor.setProperty("invalid", bool(message))
+        self.editor.style().unpolish(self.editor)
+        self.editor.style().polish(self.editor)
+
+
+class WorkloadView(QWidget):
+    """Emits `edited(dict)` with the form's content on every user edit."""
+
+    edited = Signal(dict)
+    preset_chosen = Signal(int)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._loading = False
+        self.rows: dict[str, FieldRow] = {}
+        self.groups: dict[str, QGroupBox] = {}
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(8, 8, 4, 8)
+        top = QHBoxLayout()
+        lab = QLabel("Preset")
+        lab.setProperty("role", "headline")
+        top.addWidget(lab)
+        self.presets = QComboBox()
+        self.presets.setObjectName("presets")
+        self.presets.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.presets.activated.connect(self.preset_chosen)
+        top.addWidget(self.presets, 1)
+        outer.addLayout(top)
+        self.banner = QLabel()
+        self.banner.setProperty("role", "error")
+        self.banner.setWordWrap(True)
+        self.banner.setObjectName("form-banner")
+        self.banner.hide()
+        outer.addWidget(self.banner)
+
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        body = QWidget()
+        col = QVBoxLayout(body)
+        col.setContentsMargins(0, 0, 6, 0)
+        col.setSpacing(6)
+        for section, specs in SECTIONS.items():
+            box = QGroupBox(SECTION_TITLES[section])
+            if section in OPTIONAL_SECTIONS:
+                box.setCheckable(True)
+                box.toggled.connect(self._on_section_toggled)
+                box.setToolTip(f"Untick to leave the [{section}] section out of the workload.")
+            form = QFormLayout(box)
+            form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+            form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
+            form.setHorizontalSpacing(8)
+            form.setVerticalSpacing(4)
+            for spec in specs:
+                path = f"{section}.{spec.key}" if section else spec.key
+                row = FieldRow(path, spec, self._on_edit)
+                self.rows[path] = row
+                holder = QWidget()
+                v = QVBoxLayout(holder)
+                v.setContentsMargins(0, 0, 0, 0)
+                v.setSpacing(1)
+                v.addWidget(row.editor)
+                v.addWidget(row.error)
+                form.addRow(row.label, holder)
+            self.groups[section] = box
+            col.addWidget(box)
+        col.addStretch(1)
+        scroll.setWidget(body)
+        outer.addWidget(scroll, 1)
+
+    # ---- in -------------------------------------------------------------------------------
+    def set_presets(self, names: list[tuple[str, str]]) -> None:
+        self.presets.clear()
+        for name, description in names:
+            self.presets.addItem(name)
+            self.presets.setItemData(self.presets.count() - 1, description, Qt.ToolTipRole)
+
+    def set_workload(self, wl) -> None:
+        """Fill the form from a Workload (no `edited` signals)."""
+        self._loading = True
+        try:
+            d = wl.to_dict()
+            for section in SECTIONS:
+                values = d if section == "" else d.get(section)
+                if section in OPTIONAL_SECTIONS:
+                    self.groups[section].setChecked(values is not None)
+                for spec in SECTIONS[section]:
+                    path = f"{section}.{spec.key}" if section else spec.key
+                    v = (values or {}).get(spec.key) if values is not None else None
+                    if v is None and section in OPTIONAL_SECTIONS and values is None:
+                        v = spec.default
+                    self.rows[path].set_value(v)
+            self.show_error("", "")
+        finally:
+            self._loading = False
+
+    def show_error(self, path: str, message: str) -> None:
+        for p, row in self.rows.items():
+            row.set_error(message if (p == path and message) else "")
+        self.banner.setText(message if message and path not in self.rows else "")
+        self.banner.setVisible(bool(message) and path not in self.rows)
+        if path in self.rows and message:
+            self.rows[path].editor.setToolTip(self.rows[path].editor.toolTip())
+
+    # ---- out ------------------------------------------------------------------------------
+    def data(self) -> dict:
+        out: dict = {}
+        for section, specs in SECTIONS.items():
+            if section in OPTIONAL_SECTIONS and not self.groups[section].isChecked():
+                continue
+            target = out if section == "" else out.setdefault(section, {})
+            for spec in specs:
+                path = f"{section}.{spec.key}" if section else spec.key
+                v = self.rows[path].value()
+                if v is None or (spec.type == "text" and v == ""):
+                    continue
+                target[spec.key] = v
+        return out
+
+    def _on_edit(self, *_):
+        if not self._loading:
+            self.edited.emit(self.data())
+
+    def _on_section_toggled(self, _checked: bool):
+        self._on_edit()
