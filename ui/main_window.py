@@ -1,0 +1,593 @@
+"""The main window: the workload form on the left, the views in tabs on the right.
+
+It is shown as a light shell first (Qt only), then `build()` adds the views, the catalog and
+the charts on the next turns of the event loop, so the window appears fast and heavy imports
+(numpy, pyqtgraph) happen behind it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QToolBar,
+    QWidget,
+)
+
+from ui.settings import Settings
+
+log = logging.getLogger(__name__)
+
+TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE = range(4)
+TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine")
+WORKLOAD_FILTER = "Workload files (*.toml *.json);;All files (*)"
+
+
+def _placeholder(text: str) -> QLabel:
+    lab = QLabel(text)
+    lab.setAlignment(Qt.AlignCenter)
+    lab.setProperty("role", "muted")
+    return lab
+
+
+class MainWindow(QMainWindow):
+    ready = Signal()  # the views exist and the first results are drawn
+    detection_done = Signal()  # complete detection (CPU brand) is in, or failed
+
+    def __init__(self, settings: Settings, app=None):
+        super().__init__()
+        self.settings = settings
+        self.app = app or QApplication.instance()
+        self.state = None
+        self.current_path: Path | None = None
+        self.last_message = ""  # the last message shown to the user (tests read it)
+        self.probe_task = None
+        self.tasks: list = []
+        self._built = False
+        self._detected = False
+        self.setWindowTitle("Hardware Advisor — training vs inference")
+        self.setObjectName("main-window")
+        self.resize(1280, 800)
+        self.setMinimumSize(960, 600)
+        if settings.geometry is not None:
+            self.restoreGeometry(settings.geometry)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("main-tabs")
+        self.tabs.setDocumentMode(True)
+        for title in TAB_TITLES:
+            self.tabs.addTab(_placeholder("Loading…"), title)
+        self.setCentralWidget(self.tabs)
+        self.dock = QDockWidget("Workload", self)
+        self.dock.setObjectName("workload-dock")
+        self.dock.setFeatures(QDockWidget.DockWidgetMovable)
+        self.dock.setWidget(_placeholder("Loading…"))
+        self.dock.setMinimumWidth(360)
+        self.addDockWidget(Qt.LeftDockWidgetArea, self.dock)
+        self.resizeDocks([self.dock], [380], Qt.Horizontal)
+        self.compute_label = QLabel()
+        self.compute_label.setProperty("role", "muted")
+        self.statusBar().addPermanentWidget(self.compute_label)
+        self.statusBar().showMessage("Starting…")
+        self._make_actions()
+
+    # ---- actions ------------------------------------------------------------------------
+    def _action(self, text, slot, shortcut=None, tip="", menu=None, toolbar=False, name=None) -> QAction:
+        a = QAction(text, self)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setToolTip(tip + (f" ({QKeySequence(shortcut).toString(QKeySequence.NativeText)})" if shortcut else ""))
+            a.setStatusTip(tip)
+        a.triggered.connect(slot)
+        a.setObjectName(name or text)
+        if menu is not None:
+            menu.addAction(a)
+        if toolbar:
+            self.toolbar.addAction(a)
+        self.addAction(a)
+        return a
+
+    def _make_actions(self) -> None:
+        mb = self.menuBar()
+        self.toolbar = QToolBar("Main")
+        self.toolbar.setObjectName("main-toolbar")
+        self.toolbar.setMovable(False)
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonTextOnly)
+        self.addToolBar(self.toolbar)
+        f = mb.addMenu("&File")
+        self.act_open = self._action("&Open workload…", self.open_dialog, "Ctrl+O", "Open a workload file", f, True, "open")
+        self.act_save = self._action("&Save", self.save, "Ctrl+S", "Save the workload", f, True, "save")
+        self.act_save_as = self._action("Save &as…", self.save_as_dialog, "Ctrl+Shift+S", "Save the workload as", f,
+                                        name="save-as")
+        self.recent_menu = f.addMenu("Open &recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        f.addSeparator()
+        self.toolbar.addSeparator()
+        self.act_pdf = self._action("Export &PDF report…", self.export_pdf_dialog, "Ctrl+P",
+                                    "Write a PDF report of this workload", f, True, "export-pdf")
+        self.act_csv = self._action("Export table as &CSV…", self.export_csv_dialog, "Ctrl+E",
+                                    "Save the recommendations table (filtered, sorted) as CSV", f, True, "export-csv")
+        self.act_chart = self._action("Export &chart as PNG/SVG…", self.export_chart_dialog, "Ctrl+Shift+E",
+                                      "Save the chart on screen as PNG or SVG", f, True, "export-chart")
+        f.addSeparator()
+        self._action("&Quit", self.close, "Ctrl+Q", "Quit", f, name="quit")
+        v = mb.addMenu("&View")
+        for k, title in enumerate(TAB_TITLES):
+            self._action(title, lambda _=False, k=k: self.tabs.setCurrentIndex(k), f"Ctrl+{k + 1}",
+                         f"Show {title}", v, name=f"tab-{k}")
+        v.addSeparator()
+        self.act_theme = self._action("&Dark theme", self.toggle_theme, "Ctrl+T", "Switch light/dark", v, name="theme")
+        self.act_theme.setCheckable(True)
+        self.act_theme.setChecked(self.settings.theme == "dark")
+        m = mb.addMenu("&Machine")
+        self.toolbar.addSeparator()
+        self.act_quick = self._action("&Quick probe", lambda: self.start_probe(True), "Ctrl+R",
+                                      "Measure this machine (~10 s)", m, True, "quick-probe")
+        self._action("&Full probe", lambda: self.start_probe(False), "Ctrl+Shift+R", "Measure this machine (~1 min)",
+                     m, name="full-probe")
+        self.act_cancel = self._action("&Cancel probe", self.cancel_probe, "Esc", "Stop the running probe", m, True,
+                                       "cancel-probe")
+        self.act_cancel.setEnabled(False)
+        self._action("&Import probe file…", self.import_dialog, None, "Import another machine's probe --json", m,
+                     name="import-probe")
+        self._action("Add selected device to &comparison", self.compare_selected, "Ctrl+D",
+                     "Add the selected device to the side-by-side comparison", m, name="compare-selected")
+        h = mb.addMenu("&Help")
+        self._action("&Keyboard shortcuts", self.show_shortcuts, "F1", "List the keyboard shortcuts", h, name="shortcuts")
+        self._action("&About", self.show_about, None, "About", h, name="about")
+        for a in (self.act_save, self.act_save_as, self.act_pdf, self.act_csv, self.act_chart, self.act_quick):
+            a.setEnabled(False)
+
+    # ---- build (after the window is shown) -------------------------------------------
+    def build(self) -> None:
+        """Stage 1: catalog, state, form, table, compare, machine view; first compute."""
+        from hardware_db import load_catalog
+        from ui import theme as themes
+        from ui.presets import list_presets
+        from ui.state import AppState
+        from ui.views.compare import CompareView
+        from ui.views.machine import MachineView
+        from ui.views.recommendations import RecommendationsView
+        from ui.views.workload import WorkloadView
+
+        self.theme = themes.get(self.settings.theme)
+        self.state = AppState(self, catalog=load_catalog())
+        self.form = WorkloadView()
+        self.recommend = RecommendationsView()
+        self.compare = CompareView()
+        self.machine = MachineView()
+        self.dock.setWidget(self.form)
+        self._replace_tab(TAB_RECOMMEND, self.recommend)
+        self._replace_tab(TAB_COMPARE, self.compare)
+        self._replace_tab(TAB_MACHINE, self.machine)
+        self.tabs.setCurrentIndex(TAB_RECOMMEND)
+        self.tradeoffs = None
+        st = self.state
+        self.form.edited.connect(self._on_form_edited)
+        self.form.preset_chosen.connect(self._on_preset)
+        st.input_error.connect(self.form.show_error)
+        st.input_error.connect(self._on_input_error)
+        st.workload_changed.connect(self.form.set_workload)
+        st.results_changed.connect(self._on_results)
+        st.compare_changed.connect(self.recommend.model.set_compare)
+        st.compare_changed.connect(self.compare.set_devices)
+        st.selection_changed.connect(self.recommend.select_device)
+        self.recommend.device_selected.connect(st.select)
+        self.recommend.compare_toggled.connect(self._toggle_compare)
+        self.compare.remove_requested.connect(st.toggle_compare)
+        self.compare.clear_requested.connect(lambda: st.set_compare([]))
+        self.machine.probe_requested.connect(self.start_probe)
+        self.machine.cancel_requested.connect(self.cancel_probe)
+        self.machine.import_requested.connect(self.import_dialog)
+        self.presets = list_presets()
+        self.form.set_presets([(p.name, p.description) for p in self.presets])
+        self.apply_theme(self.theme)
+        for a in (self.act_save, self.act_save_as, self.act_csv, self.act_chart, self.act_quick):
+            a.setEnabled(True)
+        self._setup_pdf_action()
+        self._load_initial_workload()
+        self._start_detection()
+        self._built = True
+        if self.settings.notice:
+            self.notify("Settings reset", self.settings.notice, "warning")
+        QTimer.singleShot(0, self.build_charts)
+
+    def build_charts(self) -> None:
+        """Stage 2: the pyqtgraph views (the slowest import)."""
+        from ui.views.tradeoffs import TradeoffsView
+
+        self.tradeoffs = TradeoffsView()
+        self._replace_tab(TAB_TRADEOFFS, self.tradeoffs)
+        self.tradeoffs.set_theme(self.theme)
+        self.tradeoffs.device_clicked.connect(self._on_chart_click)
+        self.state.selection_changed.connect(self.tradeoffs.select_device)
+        if self.state.results is not None:
+            self.tradeoffs.set_results(self.state.results)
+        self.statusBar().showMessage("Ready", 3000)
+        self.ready.emit()
+
+    def _replace_tab(self, index: int, widget: QWidget) -> None:
+        current = self.tabs.currentIndex()
+        old = self.tabs.widget(index)
+        self.tabs.removeTab(index)
+        self.tabs.insertTab(index, widget, TAB_TITLES[index])
+        if old is not None:
+            old.deleteLater()
+        self.tabs.setCurrentIndex(current)
+
+    def _setup_pdf_action(self) -> None:
+        self.report_available = importlib.util.find_spec("ui.report") is not None
+        self.act_pdf.setEnabled(self.report_available)
+        if not self.report_available:
+            self.act_pdf.setToolTip("PDF reports are not available yet in this build (ui.report is missing).")
+
+    def _load_initial_workload(self) -> None:
+        last = self.settings.last_workload
+        if last and Path(last).is_file() and self.open_path(last, quiet=True):
+            return
+        self._apply_preset(0)
+
+    # ---- workload in and out ----------------------------------------------------------
+    def _apply_preset(self, index: int) -> None:
+        from advisor.workload import workload_from_dict
+
+        preset = self.presets[index]
+        data = {k: (dict(v) if isinstance(v, dict) else v) for k, v in preset.data.items()}
+        econ = data.setdefault("economics", {})
+        econ.setdefault("electricity_usd_per_kwh", self.settings.electricity_usd_per_kwh)
+        self.current_path = None
+        self.form.presets.setCurrentIndex(index)
+        self.state.set_workload(workload_from_dict(data, preset.name), immediate=True)
+        self._update_title()
+
+    def _on_preset(self, index: int) -> None:
+        if 0 <= index < len(self.presets):
+            self._apply_preset(index)
+
+    def _on_form_edited(self, data: dict) -> None:
+        if self.state.submit_form(data):
+            self._dirty = True
+            price = data.get("economics", {}).get("electricity_usd_per_kwh")
+            if isinstance(price, (int, float)):
+                self.settings.electricity_usd_per_kwh = price
+            self._update_title()
+
+    def _on_input_error(self, path: str, message: str) -> None:
+        if message:
+            self.statusBar().showMessage(f"Not applied: {message} (showing the last valid estimate)")
+        else:
+            self.statusBar().clearMessage()
+
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open workload", str(self._dialog_dir()), WORKLOAD_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_path(self, path: str, quiet: bool = False) -> bool:
+        from advisor.errors import BadInput
+        from advisor.workload import load_workload
+
+        try:
+            wl = load_workload(path)
+        except BadInput as e:
+            if not quiet:
+                self.notify("Cannot open workload", str(e), "warning")
+            return False
+        self.current_path = Path(path)
+        self._dirty = False
+        self.settings.last_workload = str(Path(path).resolve())
+        self.settings.add_recent(str(Path(path).resolve()))
+        self.state.set_workload(wl, immediate=True)
+        self._update_title()
+        self.statusBar().showMessage(f"Opened {path}", 4000)
+        return True
+
+    def save(self) -> bool:
+        if self.current_path is None:
+            return self.save_as_dialog()
+        return self.save_to(self.current_path)
+
+    def save_as_dialog(self) -> bool:
+        start = str(self._dialog_dir() / f"{(self.state.workload.name or 'workload').replace(' ', '_').lower()}.toml")
+        path, _ = QFileDialog.getSaveFileName(self, "Save workload", start, WORKLOAD_FILTER)
+        return self.save_to(path) if path else False
+
+    def save_to(self, path) -> bool:
+        from advisor.workload import save_workload
+
+        if self.state.last_error:
+            self.notify("Not saved", f"Fix the highlighted field first: {self.state.last_error}", "warning")
+            return False
+        try:
+            save_workload(self.state.workload, path)
+        except OSError as e:
+            self.notify("Not saved", f"{path}: {e.strerror or e}", "warning")
+            return False
+        self.current_path = Path(path)
+        self._dirty = False
+        self.settings.last_workload = str(Path(path).resolve())
+        self.settings.add_recent(str(Path(path).resolve()))
+        self._update_title()
+        self.statusBar().showMessage(f"Saved {path}", 4000)
+        return True
+
+    def _dialog_dir(self) -> Path:
+        from ui.presets import WORKLOADS_DIR
+
+        if self.current_path is not None:
+            return self.current_path.parent
+        return WORKLOADS_DIR if WORKLOADS_DIR.is_dir() else Path.home()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files
+        for path in files:
+            a = self.recent_menu.addAction(path)
+            a.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if not files:
+            a = self.recent_menu.addAction("No recent files")
+            a.setEnabled(False)
+
+    def _update_title(self) -> None:
+        wl = self.state.workload if self.state else None
+        name = (wl.name if wl is not None else "") or "untitled"
+        where = f" — {self.current_path.name}" if self.current_path else ""
+        dirty = " •" if getattr(self, "_dirty", False) else ""
+        self.setWindowTitle(f"{name}{where}{dirty} · Hardware Advisor")
+
+    # ---- results ----------------------------------------------------------------------
+    def _on_results(self, results) -> None:
+        import time
+
+        t0 = time.perf_counter()
+        self.recommend.set_results(results)
+        self.compare.set_results(results)
+        if self.tradeoffs is not None:
+            self.tradeoffs.set_results(results)
+        draw_ms = (time.perf_counter() - t0) * 1000
+        self.last_redraw_ms = draw_ms
+        self.compute_label.setText(f"model {results.compute_ms:.0f} ms · redraw {draw_ms:.0f} ms · "
+                                   f"{len(results.estimates)} devices")
+
+    def _on_chart_click(self, device_id: str) -> None:
+        self.state.select(device_id)
+        name = self.state.results.estimates.table.names[list(self.state.results.estimates.table.ids).index(device_id)]
+        self.statusBar().showMessage(f"Selected {name} (Ctrl+D adds it to the comparison)", 5000)
+
+    def _toggle_compare(self, device_id: str) -> None:
+        if not self.state.toggle_compare(device_id):
+            self.statusBar().showMessage("Up to four devices can be compared; untick one first.", 5000)
+        elif len(self.state.compare) >= 2:
+            self.statusBar().showMessage(f"{len(self.state.compare)} devices in the comparison (Ctrl+3 shows it)", 4000)
+
+    def compare_selected(self) -> None:
+        if self.state and self.state.selected:
+            self._toggle_compare(self.state.selected)
+
+    # ---- detection and probes ---------------------------------------------------------
+    def _run(self, fn, *args, name: str, on_done=None, on_fail=None, on_progress=None):
+        from ui.workers import run_task
+
+        task = run_task(fn, *args, name=name, parent=self)
+        if on_done:
+            task.finished.connect(on_done)
+        if on_fail:
+            task.failed.connect(on_fail)
+        if on_progress:
+            task.progress.connect(on_progress)
+        self.tasks.append(task)
+        task.done.connect(lambda t=task: self.tasks.remove(t) if t in self.tasks else None)
+        return task
+
+    def _start_detection(self) -> None:
+        from ui import jobs
+
+        cat = self.state.catalog
+        self._run(jobs.detect_job, cat, False, name="detect", on_done=self._on_detected,
+                  on_fail=self._on_detect_failed)
+        self._run(jobs.history_job, cat, name="history", on_done=self._on_history)
+
+    def _on_detected(self, machine) -> None:
+        from ui import jobs
+
+        self.state.set_machine(machine)
+        self.machine.set_machine(machine)
+        self.machine.set_probe_report(self.state.probe_report, machine)
+        if not machine.complete:
+            self._run(jobs.detect_job, self.state.catalog, True, name="detect-cpu", on_done=self._on_detected,
+                      on_fail=self._on_detect_failed)
+        else:
+            self._detected = True
+            self.detection_done.emit()
+
+    def _on_detect_failed(self, message: str, details: str) -> None:
+        self.machine.set_detect_failed(message)
+        self._detected = True
+        self.detection_done.emit()
+
+    def _on_history(self, hist: dict) -> None:
+        if not hist.get("available", True):
+            self.machine.set_probes_unavailable(hist["warnings"][0])
+            self.act_quick.setEnabled(False)
+        for w in hist.get("warnings", []):
+            self.statusBar().showMessage(w, 8000)
+        self.machine.set_history(hist.get("runs", []))
+        self.state.set_probe(hist.get("report"), hist.get("calibrations"))
+        self.machine.set_probe_report(hist.get("report"), self.state.machine)
+
+    def start_probe(self, quick: bool = True, probes=None) -> None:
+        from ui import jobs
+
+        if self.probe_task is not None or self.state is None:
+            return
+        self.tabs.setCurrentIndex(TAB_MACHINE)
+        self.machine.set_probing(True, quick)
+        self.act_cancel.setEnabled(True)
+        self.act_quick.setEnabled(False)
+        self.probe_task = self._run(jobs.probe_job, quick, self.state.catalog, probes, name="probe",
+                                    on_done=self._on_probe_done, on_fail=self._on_probe_failed,
+                                    on_progress=self.machine.set_probe_progress)
+        self.probe_task.done.connect(self._on_probe_thread_done)
+
+    def cancel_probe(self) -> None:
+        if self.probe_task is not None:
+            self.probe_task.cancel()
+            self.machine.probe_status.setText("Cancelling…")
+
+    def _on_probe_done(self, result) -> None:
+        report, hist = result
+        if report.get("cancelled"):
+            self.machine.set_probe_done(report, "Probe cancelled; nothing was saved.")
+            return
+        self.machine.set_history(hist.get("runs", []))
+        self.state.set_probe(report, hist.get("calibrations"))
+        self.machine.set_probe_report(report, self.state.machine)
+        self.machine.set_probe_done(report, self.machine.probe_status.text())
+        self.statusBar().showMessage("Probe done: this machine's rows are now calibrated.", 6000)
+
+    def _on_probe_failed(self, message: str, details: str) -> None:
+        self.machine.set_probe_done(None, f"Probe failed: {message}")
+
+    def _on_probe_thread_done(self) -> None:
+        self.probe_task = None
+        self.act_cancel.setEnabled(False)
+        self.act_quick.setEnabled(True)
+
+    def import_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Import a probe report", str(Path.home()),
+                                              "Probe reports (*.json);;All files (*)")
+        if path:
+            self.import_probe(path)
+
+    def import_probe(self, path: str):
+        from ui import jobs
+
+        return self._run(jobs.import_job, path, self.state.catalog, name="import",
+                         on_done=lambda hist: (self.machine.set_history(hist.get("runs", [])),
+                                               self.statusBar().showMessage(f"Imported {path}", 5000)),
+                         on_fail=lambda msg, _d: self.notify("Cannot import", msg, "warning"))
+
+    # ---- export -----------------------------------------------------------------------
+    def export_csv_dialog(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Export table as CSV", str(Path.home() / "recommendations.csv"),
+                                              "CSV (*.csv)")
+        if path:
+            self.export_csv(path)
+
+    def export_csv(self, path: str):
+        from ui import jobs
+
+        header, rows = self.recommend.table_rows()
+        return self._run(jobs.csv_job, path, header, rows, name="csv",
+                         on_done=lambda p: self.statusBar().showMessage(f"Saved {p}", 5000),
+                         on_fail=lambda msg, _d: self.notify("CSV not saved", msg, "warning"))
+
+    def export_chart_dialog(self) -> None:
+        if self.tradeoffs is None:
+            return
+        self.tabs.setCurrentIndex(TAB_TRADEOFFS)
+        key = self.tradeoffs.current_key()
+        path, _ = QFileDialog.getSaveFileName(self, "Export chart", str(Path.home() / f"{key}.png"),
+                                              "PNG image (*.png);;SVG drawing (*.svg)")
+        if path:
+            self.export_chart(path)
+
+    def export_chart(self, path: str) -> bool:
+        """The chart tab on screen as PNG or SVG (rendering must stay on the GUI thread)."""
+        import pyqtgraph.exporters as ex
+
+        canvas = self.tradeoffs.current_canvas()
+        item = canvas.ci
+        try:
+            if str(path).lower().endswith(".svg"):
+                ex.SVGExporter(item).export(str(path))
+            else:
+                exp = ex.ImageExporter(item)
+                exp.parameters()["width"] = max(1200, int(canvas.width() * 1.5))
+                exp.export(str(path))
+        except Exception as e:
+            self.notify("Chart not saved", f"{path}: {e}", "warning")
+            return False
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+        return True
+
+    def export_pdf_dialog(self) -> None:
+        if not self.report_available:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(Path.home() / "report.pdf"), "PDF (*.pdf)")
+        if path:
+            self.export_pdf(path)
+
+    def export_pdf(self, path: str) -> None:
+        from ui import report  # written by the report developer
+
+        try:
+            report.write_report(path, self.state.workload)
+        except Exception as e:
+            self.notify("Report not written", f"{path}: {e}", "warning")
+            return
+        self.statusBar().showMessage(f"Saved {path}", 5000)
+
+    # ---- theme, messages, close -----------------------------------------------------------
+    def toggle_theme(self) -> None:
+        from ui import theme as themes
+
+        name = "dark" if self.act_theme.isChecked() else "light"
+        self.settings.theme = name
+        self.apply_theme(themes.get(name))
+
+    def apply_theme(self, theme) -> None:
+        from ui import theme as themes
+
+        self.theme = theme
+        themes.apply(self.app, theme)
+        if self._built or self.state is not None:
+            self.recommend.set_theme(theme)
+            self.compare.set_theme(theme)
+            if self.tradeoffs is not None:
+                self.tradeoffs.set_theme(theme)
+
+    def notify(self, title: str, text: str, level: str = "info") -> None:
+        """Tell the user something without blocking (window-modal box, status bar)."""
+        self.last_message = text
+        self.statusBar().showMessage(text, 8000)
+        if QApplication.platformName() == "offscreen":
+            log.warning("%s: %s", title, text)
+            return
+        icon = {"warning": QMessageBox.Warning, "error": QMessageBox.Critical}.get(level, QMessageBox.Information)
+        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        box.open()
+
+    def show_shortcuts(self) -> None:
+        lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
+                 for a in self.actions() if not a.shortcut().isEmpty()]
+        self.notify("Keyboard shortcuts", "<table cellpadding=3>" + "".join(lines) + "</table>")
+
+    def show_about(self) -> None:
+        from advisor import __version__
+
+        self.notify("About", f"Hardware Advisor {__version__}: which hardware fits a training or inference "
+                             "workload, what it costs, how much energy it uses and how fast it answers.")
+
+    def closeEvent(self, event) -> None:
+        from ui import workers
+
+        self.settings.geometry = self.saveGeometry()
+        self.settings.sync()
+        workers.shutdown()
+        super().closeEvent(event)
+
+    def geometry_bytes(self) -> QByteArray:
+        return self.saveGeometry()
