@@ -55,7 +55,19 @@ def install_excepthook(window_getter) -> None:
 
 
 def _process_age_s() -> float:
-    """Seconds since this process was created (the OS's start time, not the interpreter's)."""
+    """Seconds since this process was created (the OS's start time, not the interpreter's).
+
+    Linux: /proc/uptime minus the process's start tick (both relative to boot, 10 ms
+    resolution; psutil's create_time adds the boot time, which has whole-second resolution).
+    """
+    try:
+        with open("/proc/self/stat") as f:
+            start_ticks = int(f.read().rsplit(")", 1)[1].split()[19])
+        with open("/proc/uptime") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         import psutil
 

@@ -97,9 +97,30 @@ def test_quick_matmul_within_20_percent_of_long_numpy_run():
     assert ok, f"(probe, reference) GFLOP/s per round: {seen}"
 
 
+def _eventually(check, rounds=3):
+    """Run a timing comparison up to `rounds` times; one quiet round must satisfy it (other
+    processes on a 2-core machine can slow any single measurement)."""
+    seen = []
+    for _ in range(rounds):
+        ok, what = check()
+        seen.append(what)
+        if ok:
+            return True, seen
+    return False, seen
+
+
 def test_fp64_is_slower_than_fp32(quick_report):
-    report, _ = quick_report
-    assert report.cpu["matmul_fp64_gflops"] < report.cpu["matmul_fp32_gflops"] * 0.8
+    from advisor.probes import Probe, cpu
+
+    def check(first=[quick_report[0]]):  # noqa: B006 - the module's quick run is round one
+        report = first.pop() if first else run_probes(True, probes=[
+            Probe("cpu.matmul_fp32", cpu.probe_matmul_fp32, cpu.BUDGETS_QUICK["matmul_fp32"]),
+            Probe("cpu.matmul_fp64", cpu.probe_matmul_fp64, cpu.BUDGETS_QUICK["matmul_fp64"])])
+        f32, f64 = report.cpu["matmul_fp32_gflops"], report.cpu["matmul_fp64_gflops"]
+        return f64 < f32 * 0.8, (f32, f64)
+
+    ok, seen = _eventually(check)
+    assert ok, f"(fp32, fp64) GFLOP/s per round: {seen}"
 
 
 def test_bandwidth_within_30_percent_of_independent_copy():
@@ -112,10 +133,19 @@ def test_bandwidth_within_30_percent_of_independent_copy():
 
 def test_batch_trade_off_is_visible(quick_report):
     """Small batches answer sooner; large batches do more work per second."""
-    lat = quick_report[0].cpu["latency_by_batch"]
-    assert lat["1"]["latency_ms"] < lat["256"]["latency_ms"]
-    assert lat["256"]["samples_per_s"] > 5 * lat["1"]["samples_per_s"]
-    assert lat["1"]["utilisation"] < lat["256"]["utilisation"]
+    from advisor.probes import Probe, cpu
+
+    def check(first=[quick_report[0]]):  # noqa: B006 - the module's quick run is round one
+        report = first.pop() if first else run_probes(True, probes=[
+            Probe("cpu.latency_by_batch", cpu.probe_latency_by_batch, cpu.BUDGETS_QUICK["latency_by_batch"])])
+        lat = report.cpu["latency_by_batch"]
+        ok = (lat["1"]["latency_ms"] < lat["256"]["latency_ms"]
+              and lat["256"]["samples_per_s"] > 5 * lat["1"]["samples_per_s"]
+              and lat["1"]["utilisation"] < lat["256"]["utilisation"])
+        return ok, {b: round(v["latency_ms"], 2) for b, v in lat.items()}
+
+    ok, seen = _eventually(check)
+    assert ok, f"latency by batch per round: {seen}"
 
 
 def test_progress_is_reported_and_ends_at_one():

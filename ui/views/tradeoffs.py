@@ -166,7 +166,7 @@ class TradeoffsView(QWidget):
         for item in plot.items:
             if isinstance(item, pg.ScatterPlotItem) and not getattr(item, "_hw_clicks", False):
                 item.sigClicked.connect(self._on_points_clicked)
-                item._hw_clicks = True
+                item._hw_clicks = 1
 
     def _on_points_clicked(self, _item, points, _ev=None) -> None:
         if not len(points) or self.results is None:
