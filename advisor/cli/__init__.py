@@ -32,14 +32,7 @@ HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe")
 def _headless_modules():
     import importlib
 
-    mods = []
-    for name in HEADLESS_COMMANDS:
-        try:
-            mods.append(importlib.import_module(f"advisor.cli.{name}"))
-        except ModuleNotFoundError as e:  # TEMP while detect/probe land
-            if e.name != f"advisor.cli.{name}":
-                raise
-    return mods
+    return [importlib.import_module(f"advisor.cli.{name}") for name in HEADLESS_COMMANDS]
 
 
 def build_parser(extra: Callable | None = None) -> argparse.ArgumentParser:

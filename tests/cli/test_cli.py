@@ -1,0 +1,170 @@
+"""The headless contract end to end: real processes, exit codes, one-line errors, JSON fields.
+
+Each command runs with a clean environment (no DISPLAY, no QT_QPA_PLATFORM) as a script
+would run it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+REPLAY = ROOT / "tests" / "fixtures" / "nvml" / "h200_sxm_141gb.json"
+INF = {"precision": "fp16", "requests_per_day": 1000, "prompt_tokens": 100, "output_tokens": 100, "batch_size": 1}
+
+
+def cli(*args, env=None, timeout=120):
+    e = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    e.update(env or {})
+    return subprocess.run([sys.executable, str(ROOT / "main.py"), *args], capture_output=True, text=True,
+                          timeout=timeout, env=e, cwd=ROOT)
+
+
+def workload(tmp_path, data, name="w.json"):
+    f = tmp_path / name
+    f.write_text(json.dumps(data))
+    return str(f)
+
+
+def test_help_for_every_command_has_examples():
+    r = cli("--help")
+    assert r.returncode == 0
+    for cmd in ("detect", "devices", "estimate", "recommend", "probe", "report"):
+        h = cli(cmd, "--help")
+        assert h.returncode == 0, cmd
+        assert "example" in h.stdout.lower(), cmd
+
+
+def test_the_classic_example_via_the_cli(tmp_path):
+    w = workload(tmp_path, {"name": "s", "model": {"params_b": 175},
+                            "inference": dict(INF, requests_per_day=1e7, cost_per_request_usd=0.002)})
+    r = cli("estimate", "--workload", w, "--device", "H100 SXM", "--json")
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    assert j["inference"]["cost_usd_per_day"] == pytest.approx(20_000)
+    for key in ("device", "count", "fits", "memory_required_gb", "memory_breakdown_gb", "range"):
+        assert key in j
+    assert set(j["memory_breakdown_gb"]) == {"weights", "gradients", "optimizer", "activations", "kv_cache", "overhead"}
+    for key in ("ttft_ms", "tpot_ms", "decode_tokens_per_s", "throughput_tokens_per_s", "request_latency_ms", "bound",
+                "replicas_needed", "energy_wh_per_request", "cost_usd_per_million_tokens", "cost_usd_per_day",
+                "cost_usd_per_year"):
+        assert key in j["inference"], key
+
+
+def test_lifecycle_share_via_the_cli(tmp_path):
+    w = workload(tmp_path, {"name": "s", "model": {"params_b": 175},
+                            "training": {"precision": "bf16", "tokens": 3e11, "cost_usd": 2e6},
+                            "inference": dict(INF, requests_per_day=1e7, cost_per_request_usd=18e6 / 365 / 1e7)})
+    j = json.loads(cli("estimate", "--workload", w, "--device", "H100 SXM", "--json").stdout)
+    assert j["lifecycle"]["inference_share"] == pytest.approx(0.90)
+    for key in ("flops", "time_hours", "device_hours", "energy_kwh", "co2_kg", "cost_usd"):
+        assert key in j["training"], key
+
+
+@pytest.mark.parametrize("data, field", [
+    ({"model": {"params_b": -1}, "inference": INF}, "params_b"),
+    ({"model": {"params_b": 7}, "inference": dict(INF, precision="fp13")}, "precision"),
+    ({"model": {"params_b": 7}, "inference": dict(INF, batch_size=0)}, "batch_size"),
+    ({"model": {"params_b": 7}, "inference": dict(INF, bogus=1)}, "bogus"),
+])
+def test_bad_workloads_exit_2_with_one_line(tmp_path, data, field):
+    r = cli("estimate", "--workload", workload(tmp_path, data), "--device", "H100 SXM", "--json")
+    assert r.returncode == 2
+    assert "Traceback" not in r.stderr and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and field in lines[0] and "w.json" in lines[0]
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("estimate", "--workload", "WL", "--device", "no such gpu 123"), "no catalog device matches 'no such gpu 123'"),
+    (("estimate", "--workload", "WL", "--device", "h100"), "'h100' is ambiguous"),
+    (("estimate", "--workload", "/nonexistent/w.toml", "--device", "l4"), "/nonexistent/w.toml: file not found"),
+    (("estimate", "--workload", "WL", "--device", "l4", "--count", "0"), "--count must be a whole number"),
+    (("estimate", "--workload", "WL"), "the following arguments are required: --device"),
+    (("recommend", "--workload", "WL", "--top", "-1"), "--top must be 0 (all) or more"),
+    (("devices", "--kind", "tpu"), "invalid choice: 'tpu'"),
+    (("nonsense",), "invalid choice: 'nonsense'"),
+    (("devices", "--catalog", "/nonexistent.csv"), "/nonexistent.csv: file not found"),
+])
+def test_bad_arguments_exit_2_with_one_line(tmp_path, args, expected):
+    wl = workload(tmp_path, {"model": {"params_b": 7}, "inference": INF})
+    r = cli(*[wl if a == "WL" else a for a in args])
+    assert r.returncode == 2, r.stderr
+    assert "Traceback" not in r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], lines
+
+
+def test_recommend_json(tmp_path):
+    w = workload(tmp_path, {"name": "p", "model": {"params_b": 8}, "inference": dict(INF, precision="fp8", batch_size=8)})
+    r = cli("recommend", "--workload", w, "--json", "--top", "5")
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    assert j["workload"] == "p" and j["phase"] == "inference"
+    assert 1 <= len(j["ranked"]) <= 5
+    for rec in j["ranked"]:
+        assert {"score", "pareto", "why", "device", "inference"} <= set(rec)
+
+
+def test_recommend_text_for_every_preset():
+    for preset in sorted((ROOT / "workloads").glob("*.toml")):
+        r = cli("recommend", "--workload", str(preset), "--top", "3")
+        assert r.returncode == 0, (preset.name, r.stderr)
+        assert "1." in r.stdout
+
+
+def test_devices_json_lists_every_row_with_a_source():
+    r = cli("devices", "--json")
+    rows = json.loads(r.stdout)
+    assert len(rows) >= 100 and all(row["source"] for row in rows)
+    assert {"id", "name", "aliases", "memory_bandwidth_gbps", "bf16_tflops", "cloud_price_seen"} <= set(rows[0])
+    gpus = json.loads(cli("devices", "--json", "--kind", "gpu").stdout)
+    assert gpus and all(row["kind"] == "gpu" for row in gpus)
+
+
+def test_detect_without_gpu_and_with_h200_replay():
+    plain = cli("detect", "--json")
+    assert plain.returncode == 0 and "Traceback" not in plain.stderr
+    j = json.loads(plain.stdout)
+    assert j["cpu"]["cores"] >= 1 and j["memory_gb"] > 0
+    if not j["gpus"]:
+        assert j["warnings"]
+    replay = json.loads(cli("detect", "--json", env={"HWADVISOR_NVML_REPLAY": str(REPLAY)}).stdout)
+    g = replay["gpus"][0]
+    assert g["catalog_id"] == "h200-sxm-141gb" and 139 <= g["memory_gb"] <= 152
+    assert 4700 <= g["peak_bandwidth_gbps"] <= 4900
+
+
+def test_internal_error_exits_1_with_a_short_message_and_the_log(tmp_path, capsys):
+    """The boundary itself, in process: a command that fails with a bug, not bad input."""
+    from advisor.cli import run
+
+    def extra(parser, sub):
+        p = sub.add_parser("explode")
+        p.set_defaults(func=lambda args: {}["missing"])
+
+    code = run(["explode"], extra=extra)
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1 and len(err) == 1
+    assert err[0].startswith("internal error: KeyError: 'missing' (details in ") and "hwadvisor.log" in err[0]
+    log = Path(err[0].split("details in ")[1].rstrip(")"))
+    assert "Traceback" in log.read_text()
+
+
+def test_broken_replay_file_is_bad_input(tmp_path):
+    bad = tmp_path / "replay.json"
+    bad.write_text("{ not json")
+    r = cli("detect", "--json", env={"HWADVISOR_NVML_REPLAY": str(bad)})
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "replay.json" in r.stderr
+
+
+def test_version():
+    r = cli("--version")
+    assert r.returncode == 0 and r.stdout.startswith("hwadvisor ")
