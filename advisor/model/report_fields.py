@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 
 
-
 def _f(x) -> float | None:
     x = float(x)
     return None if math.isnan(x) or math.isinf(x) else x

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from advisor.presets import get_preset
-from advisor.recommend import INFERENCE, TRAINING, classify, pareto_front, rank, recommend
 from advisor.model.devices import device_table
 from advisor.model.estimate import estimate_table
+from advisor.presets import get_preset
+from advisor.recommend import INFERENCE, TRAINING, classify, pareto_front, rank, recommend
 from advisor.workload import workload_from_dict
 from hardware_db import load_catalog
 
