@@ -532,11 +532,17 @@ class MainWindow(QMainWindow):
     def export_pdf(self, path: str) -> None:
         from ui import report  # written by the report developer
 
-        try:
-            report.write_report(path, self.state.workload)
+        st = self.state
+        self.statusBar().showMessage(f"Writing {path}…")
+        QApplication.setOverrideCursor(Qt.WaitCursor)
+        try:  # on the GUI thread: the report paints Qt graphics scenes, which only this thread may do
+            report.write_report(path, st.workload, catalog=st.catalog, devices=list(st.compare) or None,
+                                machine=st.machine, probe=st.probe_report or {}, calibrations=st.calibrations())
         except Exception as e:
             self.notify("Report not written", f"{path}: {e}", "warning")
             return
+        finally:
+            QApplication.restoreOverrideCursor()
         self.statusBar().showMessage(f"Saved {path}", 5000)
 
     # ---- theme, messages, close -----------------------------------------------------------

@@ -175,6 +175,8 @@ class CatalogModel(QAbstractTableModel):
 
     def set_compare(self, ids) -> None:
         self.compare = set(ids)
+        for key in [k for k in self._cache if len(k) == 3 and k[1] == 0]:
+            del self._cache[key]
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0), [Qt.CheckStateRole])
 
@@ -218,10 +220,29 @@ class CatalogModel(QAbstractTableModel):
             return True
         return False
 
+    def sort_key(self, row: int, col: int):
+        """Cached: the proxy asks for it twice per comparison while sorting."""
+        key = (row, col, SORT_ROLE)
+        if key not in self._cache:
+            c = self.cols[col]
+            v = self.raw(row, col)
+            if c.key == "compare":
+                k = 0 if self.device_id(row) in self.compare else 1
+            elif c.numeric:
+                k = v if v is not None and np.isfinite(v) else math.inf
+            elif c.key in ("fits", "pareto"):
+                k = 0 if v else 1
+            else:
+                k = str(v).lower()
+            self._cache[key] = k
+        return self._cache[key]
+
     def data(self, index, role=Qt.DisplayRole):
         if not index.isValid() or self.results is None:
             return None
         r, c = index.row(), index.column()
+        if role == SORT_ROLE:
+            return self.sort_key(r, c)
         col = self.cols[c]
         if role == ID_ROLE:
             return self.device_id(r)
@@ -237,14 +258,6 @@ class CatalogModel(QAbstractTableModel):
                 rng = _range_text(self.results, r, col.ranged, fmt)
                 return f"{text}  ({rng})" if rng else text
             return text
-        if role == SORT_ROLE:
-            if col.key == "compare":
-                return 0 if self.device_id(r) in self.compare else 1
-            if col.numeric:
-                return v if v is not None and np.isfinite(v) else math.inf
-            if col.key == "fits" or col.key == "pareto":
-                return 0 if v else 1
-            return str(v).lower()
         if role == BADGE_ROLE and col.key == "optimized":
             return v
         if role == Qt.ToolTipRole:

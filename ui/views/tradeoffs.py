@@ -58,6 +58,8 @@ class TradeoffsView(QWidget):
             self.tab[key] = tab
             self.tabs.addTab(tab, title)
         lay.addWidget(self.tabs, 1)
+        self._dirty: set[str] = set()
+        self.tabs.currentChanged.connect(self._on_tab_changed)
 
     # ---- in ---------------------------------------------------------------------------
     def set_theme(self, theme: Theme) -> None:
@@ -70,6 +72,10 @@ class TradeoffsView(QWidget):
     def set_results(self, results) -> None:
         self.results = results
         self.redraw()
+
+    def _on_tab_changed(self, _index: int) -> None:
+        if self.results is not None and self.current_key() in self._dirty:
+            self.redraw([self.current_key()])
 
     def select_device(self, device_id: str | None) -> None:
         if device_id != self.selected:
@@ -84,13 +90,19 @@ class TradeoffsView(QWidget):
         return self.tabs.currentWidget().key
 
     # ---- drawing ----------------------------------------------------------------------
-    def redraw(self, keys=None) -> None:
+    def redraw(self, keys=None, *, all_tabs: bool = False) -> None:
+        """Redraw `keys` (default: every chart). Only the chart on screen is drawn now; the
+        others are marked and drawn when their tab is shown (or all at once with all_tabs)."""
         r, th = self.results, self.theme
         d = r.charts
         names = r.estimates.table.names
         local = {str(r.estimates.table.ids[i]) for i in r.local}
         keys = keys or [k for k, _ in charts.CHARTS]
+        self._dirty.update(keys)
+        if not all_tabs:
+            keys = [k for k in keys if k == self.current_key()]
         for key in keys:
+            self._dirty.discard(key)
             tab = self.tab[key]
             p = tab.plots
             if key == "cost_vs_latency":
