@@ -18,7 +18,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
+from ui import qtfix
 from ui.theme import Theme
+
+qtfix.guard()  # PySide6 6.12.0 on Python 3.11: see ui/qtfix.py
 
 KIND_SYMBOL = {"gpu": "o", "cpu": "s", "accelerator": "d"}
 MEMORY_PARTS = ("weights", "gradients", "optimizer", "activations", "kv_cache", "overhead")
@@ -103,11 +106,21 @@ def _log(a) -> np.ndarray:
     return out
 
 
+class _Tips:
+    """Tool-tip text per point id (a plain callable object: pyqtgraph calls it on hover)."""
+
+    def __init__(self, texts: dict):
+        self.texts = texts
+
+    def __call__(self, x=None, y=None, data=None) -> str:
+        return self.texts.get(data, str(data))
+
+
 def _scatter(plot, x, y, ids, tips: dict, *, brushes, pens=None, sizes=10, symbols="o", name=None, z=10):
     item = pg.ScatterPlotItem(
         x=np.asarray(x, float), y=np.asarray(y, float), data=list(ids), brush=brushes,
         pen=pens if pens is not None else pg.mkPen(None), size=sizes, symbol=symbols, name=name,
-        hoverable=True, hoverSize=14, tip=lambda x, y, data: tips.get(data, str(data)),
+        hoverable=True, hoverSize=14, tip=_Tips(tips),
     )
     item.setZValue(z)
     plot.addItem(item)
@@ -164,8 +177,9 @@ def draw_cost_vs_latency(plot: pg.PlotItem, data: dict, *, theme: Theme, selecte
                  symbols=[KIND_SYMBOL.get(k, "o") for k in data["kind"][m]])
         px, py = pareto_line({k: (v[ok] if isinstance(v, np.ndarray) else v) for k, v in data.items()})
         if len(px) > 1:
-            sx = np.repeat(_log(px), 2)[1:]
-            sy = np.repeat(_log(py), 2)[:-1]
+            # Raw values: in log mode pyqtgraph takes the log of a PlotDataItem's data itself.
+            sx = np.repeat(px, 2)[1:]
+            sy = np.repeat(py, 2)[:-1]
             plot.plot(sx, sy, pen=pg.mkPen(theme.pareto, width=2, style=pg.QtCore.Qt.DashLine))
         for k in np.flatnonzero(m)[:6]:
             _label(plot, str(data["names"][k]), x[k], y[k], theme.chart_fg, anchor=(-0.08, 0.5))
@@ -280,7 +294,6 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
     lo = min([0.1, *[v / 4 for v in intens]])
     hi = max([1e4, *[v * 4 for v in intens]])
     xs = np.logspace(math.log10(lo), math.log10(hi), 160)
-    lx = np.log10(xs)
 
     def roof(peak, bw):
         return np.minimum(peak, bw * xs / 1000)  # GB/s x FLOP/B = GFLOP/s -> TFLOP/s
@@ -289,7 +302,7 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
         dev = str(data["ids"][k])
         sel = dev == selected
         colour = theme.highlight if sel else theme.series[k % len(theme.series)]
-        plot.plot(lx, np.log10(roof(peaks[k], bws[k])), pen=pg.mkPen(colour, width=3 if sel else 1.8),
+        plot.plot(xs, roof(peaks[k], bws[k]), pen=pg.mkPen(colour, width=3 if sel else 1.8),
                   name=str(data["names"][k]))
         ridge = peaks[k] * 1000 / bws[k]
         tips = {dev: f"{data['names'][k]}\npeak {fmt_num(peaks[k], 'TFLOP/s')}\n"
@@ -297,7 +310,7 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
         _scatter(plot, [math.log10(ridge)], [math.log10(peaks[k])], [dev], tips, brushes=pg.mkBrush(colour), sizes=8)
     if measured and measured.get("tflops") and measured.get("bandwidth_gbps"):
         mp, mb = float(measured["tflops"]), float(measured["bandwidth_gbps"])
-        plot.plot(lx, np.log10(roof(mp, mb)), pen=pg.mkPen(theme.chart_fg, width=2, style=pg.QtCore.Qt.DashLine),
+        plot.plot(xs, roof(mp, mb), pen=pg.mkPen(theme.chart_fg, width=2, style=pg.QtCore.Qt.DashLine),
                   name=measured.get("name", "measured"))
         ridge = mp * 1000 / mb
         tips = {"measured": f"{measured.get('name', 'measured')}\n{fmt_num(mp * 1000, 'GFLOP/s')} matmul\n"
@@ -342,7 +355,7 @@ def draw_memory(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
         if not v.any():
             continue
         plot.addItem(pg.BarGraphItem(x0=left, y=ypos, height=0.6, width=v, brush=pg.mkBrush(colours[part]),
-                                     pen=pg.mkPen(theme.chart_bg, width=0.5), name=PART_LABEL[part]))
+                                     pen=pg.mkPen(theme.chart_bg, width=0.5)))  # legend entry added below
         if plot.legend is not None:
             plot.legend.addItem(pg.BarGraphItem(x0=[0], y=[0], height=1, width=1, brush=pg.mkBrush(colours[part])),
                                 PART_LABEL[part])
