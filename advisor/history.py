@@ -349,8 +349,10 @@ def load_report_file(path: str | Path) -> dict:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
         raise BadInput(f"{p}: not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
-    except ValueError as e:  # NaN / Infinity literals
-        raise BadInput(f"{p}: not valid JSON: {e}") from None
+    except ValueError as e:  # NaN / Infinity literals, integers of more than 4300 digits
+        raise BadInput(f"{p}: not valid JSON: {str(e).split(';')[0]}") from None
+    except RecursionError:
+        raise BadInput(f"{p}: not a probe report: nested too deeply") from None
     validate_report(data, str(p))
     return data
 
@@ -409,6 +411,15 @@ def validate_report(data, where: str) -> None:
     machine = data.get("machine", {})
     if not isinstance(machine, dict):
         raise BadInput(f"{where}: machine: expected an object, got {type(machine).__name__}")
+    # The fingerprint and the machine's label are computed from these.
+    if "cpu" in machine and machine["cpu"] is not None and not isinstance(machine["cpu"], dict):
+        raise BadInput(f"{where}: machine.cpu: expected an object, got {type(machine['cpu']).__name__}")
+    if "gpus" in machine and machine["gpus"] is not None and not isinstance(machine["gpus"], list):
+        raise BadInput(f"{where}: machine.gpus: expected a list, got {type(machine['gpus']).__name__}")
+    _check_number(where, "machine.memory_gb", machine.get("memory_gb"))
+    for i, g in enumerate(machine.get("gpus") or []):
+        if isinstance(g, dict):
+            _check_number(where, f"machine.gpus[{i}].memory_gb", g.get("memory_gb"))
     for f in ("timestamp", "fingerprint", "app_version"):
         if f in data and data[f] is not None and not isinstance(data[f], str):
             raise BadInput(f"{where}: {f}: expected text, got {type(data[f]).__name__}")

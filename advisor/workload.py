@@ -369,6 +369,8 @@ def parse_text(text: str, source: str, fmt: str) -> Workload:
         raise BadInput(f"{source}: not valid TOML: {e}") from None
     except RecursionError:
         raise BadInput(f"{source}: not a workload: nested too deeply") from None
+    except ValueError as e:  # e.g. an integer of more than 4300 digits (int conversion limit)
+        raise BadInput(f"{source}: not valid {fmt.upper()}: {str(e).split(';')[0]}") from None
     return workload_from_dict(data, source)
 
 

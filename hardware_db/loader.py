@@ -160,7 +160,7 @@ def _match_key(q_words: list[str], q_squash: str, c_words: list[str]) -> tuple[i
 def _parse_file(path: Path, *, overlay: bool) -> list[dict]:
     """Parse one CSV file into raw row dicts with `_line`; header must be the schema's columns."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # spreadsheets save CSV with a BOM
     except FileNotFoundError:
         raise CatalogError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -169,7 +169,10 @@ def _parse_file(path: Path, *, overlay: bool) -> list[dict]:
     if not lines:
         raise CatalogError(f"{path}:1: file is empty (want a header row: {','.join(COLUMNS[:4])},...)")
     header_line, header_text = lines[0]
-    header = [h.strip() for h in next(csv.reader([header_text]))]
+    try:
+        header = [h.strip() for h in next(csv.reader([header_text]))]
+    except csv.Error as e:  # e.g. a cell over the csv module's field size limit
+        raise CatalogError(f"{path}:{header_line}: header: {e}") from None
     unknown = [h for h in header if h not in COLUMNS]
     if unknown:
         raise CatalogError(f"{path}:{header_line}: header: unknown column '{unknown[0]}'")
@@ -180,7 +183,10 @@ def _parse_file(path: Path, *, overlay: bool) -> list[dict]:
         raise CatalogError(f"{path}:{header_line}: header: columns differ from hardware_db/HEADER.csv")
     rows = []
     for n, ln in lines[1:]:
-        cells = next(csv.reader([ln]))
+        try:
+            cells = next(csv.reader([ln]))
+        except csv.Error as e:
+            raise CatalogError(f"{path}:{n}: row: {e}") from None
         if len(cells) != len(header):
             raise CatalogError(f"{path}:{n}: row: {len(cells)} cells, the header has {len(header)}")
         row = {h: c.strip() for h, c in zip(header, cells)}

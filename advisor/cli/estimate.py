@@ -26,15 +26,17 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from advisor.calibrations import stored_calibrations
-    from advisor.cli import print_json
-    from advisor.model.devices import device_table
-    from advisor.model.estimate import estimate_table
     from advisor.workload import load_workload
 
     if args.count is not None and not 1 <= args.count <= 100_000:
         raise BadInput(f"--count must be a whole number from 1 to 100000, got {args.count}")
-    wl = load_workload(args.workload)
+    wl = load_workload(args.workload)  # before the numpy imports: a bad file is reported at once
+
+    from advisor.calibrations import stored_calibrations
+    from advisor.cli import print_json
+    from advisor.model.devices import device_table
+    from advisor.model.estimate import estimate_table
+
     cat = load_catalog_for(args)
     row = cat.resolve(args.device)
     table = device_table(cat)
