@@ -17,9 +17,9 @@ def register(parser, sub) -> None:
                         help="open the main window offscreen with the default preset, save a PNG, exit")
     parser.add_argument("--view", metavar="VIEW", help=f"with --screenshot: the view to show ({VIEWS})")
     parser.add_argument("--startup-probe", action="store_true", help=argparse.SUPPRESS)
-    # The `report` sub-command (PDF export) is added here by the report module:
-    #     from ui import report; report.register(sub)
-    # keeping Qt imports inside its run function.
+    from ui import report_command  # the PDF report; imports Qt only when it runs
+
+    report_command.register(sub)
 
 
 def launch(args) -> int:
