@@ -511,7 +511,7 @@ class MainWindow(QMainWindow):
         item = canvas.ci
         try:
             if str(path).lower().endswith(".svg"):
-                ex.SVGExporter(item).export(str(path))
+                self._export_svg(canvas, str(path))
             else:
                 exp = ex.ImageExporter(item)
                 exp.parameters()["width"] = max(1200, int(canvas.width() * 1.5))
@@ -521,6 +521,25 @@ class MainWindow(QMainWindow):
             return False
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
+
+    @staticmethod
+    def _export_svg(canvas, path: str) -> None:
+        """Vector SVG of a chart canvas, via QSvgGenerator (pyqtgraph's SVG exporter fails on
+        some of our items)."""
+        from PySide6.QtCore import QRect, QSize
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+
+        gen = QSvgGenerator()
+        gen.setFileName(path)
+        gen.setSize(QSize(canvas.width(), canvas.height()))
+        gen.setViewBox(QRect(0, 0, canvas.width(), canvas.height()))
+        gen.setTitle("Hardware Advisor chart")
+        painter = QPainter(gen)
+        try:
+            canvas.render(painter)
+        finally:
+            painter.end()
 
     def export_pdf_dialog(self) -> None:
         if not self.report_available:

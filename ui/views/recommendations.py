@@ -327,8 +327,13 @@ class CatalogFilter(QSortFilterProxyModel):
         self.setSortRole(SORT_ROLE)
 
     def set_filters(self, **kw) -> None:
-        self.__dict__.update(kw)
-        self.invalidateFilter()
+        if hasattr(self, "beginFilterChange"):  # Qt >= 6.10; invalidateFilter() is deprecated there
+            self.beginFilterChange()
+            self.__dict__.update(kw)
+            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        else:
+            self.__dict__.update(kw)
+            self.invalidateFilter()
 
     def filterAcceptsRow(self, row, parent):
         m: CatalogModel = self.sourceModel()

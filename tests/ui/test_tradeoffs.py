@@ -1,0 +1,95 @@
+"""The trade-off charts draw exactly the model's data; clicking a point selects the device."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+
+from advisor import sweeps
+
+
+def _show(window, key):
+    from ui.main_window import TAB_TRADEOFFS
+
+    window.tabs.setCurrentIndex(TAB_TRADEOFFS)
+    keys = list(window.tradeoffs.tab)
+    window.tradeoffs.tabs.setCurrentIndex(keys.index(key))
+    return window.tradeoffs.tab[key].plots
+
+
+def _scatter_points(plot):
+    pts = {}
+    for item in plot.items:
+        if isinstance(item, pg.ScatterPlotItem):
+            for p in item.points():
+                pts[p.data()] = (p.pos().x(), p.pos().y())
+    return pts
+
+
+def test_cost_vs_latency_equals_model(window):
+    r = window.state.results
+    expected = sweeps.cost_vs_latency(r.ranking)
+    plot = _show(window, "cost_vs_latency")[0]
+    pts = _scatter_points(plot)
+    for k, dev in enumerate(expected["ids"]):
+        x, y = pts[str(dev)]
+        assert np.isclose(10 ** x, expected["cost"][k]) and np.isclose(10 ** y, expected["latency"][k])
+
+
+def test_lifecycle_chart_equals_model(window):
+    window._apply_preset(next(i for i, p in enumerate(window.presets) if "training" in p.data and "inference" in p.data))
+    r = window.state.results
+    plot = _show(window, "lifecycle")[0]
+    expected = sweeps.lifecycle(r.estimates, r.focus)
+    curves = {c.name(): c.getData() for c in plot.listDataItems() if isinstance(c, pg.PlotDataItem) and c.name()}
+    assert np.allclose(curves["Inference (cumulative)"][1], expected["inference"])
+    assert np.allclose(curves["Total"][1], expected["total"])
+    assert "overtakes" in window.tradeoffs.tab["lifecycle"].caption.text() or not np.isfinite(expected["overtakes_month"])
+
+
+def test_batch_chart_equals_model(window):
+    r = window.state.results
+    plots = _show(window, "batch")
+    d = r.charts["batch"]
+    lines = [c for c in plots[1].listDataItems() if isinstance(c, pg.PlotDataItem)]
+    assert np.allclose(lines[0].getData()[1], d["throughput"])
+    assert np.allclose(lines[0].getData()[0], np.log2(d["batch"]))
+
+
+def test_every_chart_draws_without_error(window):
+    for key in window.tradeoffs.tab:
+        plots = _show(window, key)
+        assert any(p.items for p in plots), key
+
+
+def test_click_selects_device(window, qtbot):
+    plot = _show(window, "cost_vs_latency")[0]
+    item = next(i for i in plot.items if isinstance(i, pg.ScatterPlotItem) and len(i.points()))
+    point = item.points()[0]
+    item.sigClicked.emit(item, [point], None)
+    assert window.state.selected == point.data()
+    qtbot.waitUntil(lambda: window.state.results.focus is not None, timeout=2000)
+
+
+def test_chart_export_png_and_svg(window, tmp_path):
+    _show(window, "roofline")
+    assert window.export_chart(str(tmp_path / "c.png"))
+    assert window.export_chart(str(tmp_path / "c.svg"))
+    assert (tmp_path / "c.png").stat().st_size > 5000
+    assert (tmp_path / "c.svg").read_text().lstrip().startswith("<?xml")
+
+
+def test_recompute_is_fast(window, qtbot):
+    import time
+
+    st = window.state
+    _show(window, "cost_vs_latency")
+    times = []
+    for n in (2, 4, 8):
+        from dataclasses import replace
+
+        wl = replace(st.workload, inference=replace(st.workload.inference, batch_size=n))
+        t0 = time.perf_counter()
+        st.set_workload(wl, immediate=True)
+        times.append(time.perf_counter() - t0)
+    assert min(times) < 0.25  # generous for a busy 2-core CI box; typical ~60 ms
