@@ -537,7 +537,13 @@ def probe_html(d: ReportData) -> str:
     lat = cpu.get("latency_by_batch") or {}
     if isinstance(lat, dict) and lat:
         bits = []
-        for b, v in list(lat.items())[:8]:
+        def batch_number(item):
+            try:
+                return float(item[0])
+            except (TypeError, ValueError):
+                return math.inf
+
+        for b, v in sorted(lat.items(), key=batch_number)[:8]:
             if isinstance(v, dict) and isinstance(v.get("latency_ms"), (int, float)):
                 bits.append(f"batch {b}: {fmt_ms(v['latency_ms'])}")
         if bits:
@@ -575,7 +581,8 @@ def assumptions_html(d: ReportData) -> str:
             def show(v, is_time=is_time):
                 return f"{v * 1e6:g} us" if is_time else f"{v:.0%}"
 
-            rows.append(f"<tr><td>{_e(name.lower().replace('_', ' '))}</td>"
+            label = name.lower().replace("_s_per_layer", "_per_layer").replace("_", " ")
+            rows.append(f"<tr><td>{_e(label)}</td>"
                         f"<td class='num'>{show(f.low)}</td><td class='num'><b>{show(f.point)}</b></td>"
                         f"<td class='num'>{show(f.high)}</td><td>{_e(f.why)}</td></tr>")
     consts = [
@@ -969,9 +976,21 @@ def write_report_info(path, workload, **kw) -> tuple[Path, int]:
     size, size_name = _page_size(kw.pop("page_size", "A4"))
     data = build_data(workload, **kw)
     ensure_app()
+    mode = _file_mode(target)
     with atomic_path(target) as tmp:
         pages = _render(data, tmp, size, size_name)
+        os.chmod(tmp, mode)  # the temporary file is private (0600); a report is for sharing
     return target, pages
+
+
+def _file_mode(target: Path) -> int:
+    """The replaced file's permissions, or what a new file gets under the umask."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 def _render(d: ReportData, out: Path, page_size, size_name: str) -> int:
@@ -1036,10 +1055,11 @@ def _render(d: ReportData, out: Path, page_size, size_name: str) -> int:
         for key, heading, draws in _chart_specs(d):
             if key == "lifecycle":
                 continue
-            h = round(width * (0.82 if len(draws) > 1 else 0.56))
+            h = round(width * (0.8 if len(draws) > 1 else 0.5))
             if key in ("energy", "memory"):
                 n = len(d.charts[key]["ids"])
-                h = round(min(width * 0.5, max(width * 0.28, 80 + 21 * n)) * len(draws))
+                floor = 250 if key == "memory" else width * 0.28  # the memory legend has up to 7 entries
+                h = round(min(width * 0.5, max(floor, 80 + 21 * n)) * len(draws))
             head = ("<h2>Trade-off charts</h2><p class='muted'>Drawn by the app's own chart code from the same "
                     "figures as the tables.</p>" if first else "") + f"<h3>{_e(heading)}</h3>"
             first = False

@@ -215,6 +215,17 @@ def test_a_failure_mid_write_leaves_the_old_file(qapp, catalog, tmp_path, monkey
     assert sorted(p.name for p in tmp_path.iterdir()) == ["advice.pdf"]  # no temporary file left
 
 
+def test_a_new_report_is_readable_by_others(qapp, catalog, tmp_path):
+    from ui.report import write_report
+
+    mask = os.umask(0o022)
+    try:
+        path = write_report(tmp_path / "r.pdf", load_workload(PRETRAIN), catalog=catalog, probe={}, calibrations={})
+    finally:
+        os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
 @pytest.mark.parametrize("where", ["missing-folder", "a-folder", "read-only"])
 def test_unwritable_paths_are_bad_input(qapp, catalog, tmp_path, where):
     from ui.report import write_report
