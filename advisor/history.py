@@ -372,6 +372,11 @@ def _check_number(where: str, field: str, v, *, required: bool = False) -> None:
         raise BadInput(f"{where}: {field}: must be a finite number >= 0, got {v}")
 
 
+def _check_text(where: str, field: str, v) -> None:
+    if v is not None and not isinstance(v, str):
+        raise BadInput(f"{where}: {field}: expected text, got {type(v).__name__}")
+
+
 def validate_report(data, where: str) -> None:
     """Check the fields the history and comparisons rely on (see DESIGN.md, `probe --json`)."""
     if not isinstance(data, dict):
@@ -383,6 +388,7 @@ def validate_report(data, where: str) -> None:
         raise BadInput(f"{where}: cpu: expected an object, got {type(cpu).__name__}")
     for f in _CPU_FIGURES:
         _check_number(where, f"cpu.{f}", cpu.get(f))
+    _check_text(where, "cpu.catalog_id", cpu.get("catalog_id"))
     lat = cpu.get("latency_by_batch", {})
     if not isinstance(lat, dict):
         raise BadInput(f"{where}: cpu.latency_by_batch: expected an object, got {type(lat).__name__}")
@@ -401,6 +407,7 @@ def validate_report(data, where: str) -> None:
             raise BadInput(f"{where}: gpus[{i}]: expected an object, got {type(g).__name__}")
         if "name" in g and not isinstance(g["name"], str):
             raise BadInput(f"{where}: gpus[{i}].name: expected text, got {type(g['name']).__name__}")
+        _check_text(where, f"gpus[{i}].catalog_id", g.get("catalog_id"))
         mt = g.get("matmul_tflops", {})
         if not isinstance(mt, dict):
             raise BadInput(f"{where}: gpus[{i}].matmul_tflops: expected an object, got {type(mt).__name__}")
@@ -416,6 +423,7 @@ def validate_report(data, where: str) -> None:
         raise BadInput(f"{where}: machine.cpu: expected an object, got {type(machine['cpu']).__name__}")
     if "gpus" in machine and machine["gpus"] is not None and not isinstance(machine["gpus"], list):
         raise BadInput(f"{where}: machine.gpus: expected a list, got {type(machine['gpus']).__name__}")
+    _check_text(where, "machine.hostname", machine.get("hostname"))
     _check_number(where, "machine.memory_gb", machine.get("memory_gb"))
     for i, g in enumerate(machine.get("gpus") or []):
         if isinstance(g, dict):
