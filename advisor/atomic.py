@@ -31,6 +31,18 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise BadInput(f"{target}: cannot write: {e.strerror or e}") from None
     os.close(fd)
     tmp_path = Path(tmp)
+    # mkstemp makes the file 0600; give it the mode the file has now, or the usual mode a
+    # new file gets (0666 less the umask), so a save never changes who may read the file.
+    try:
+        mode = target.stat().st_mode & 0o777
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    try:
+        os.chmod(tmp_path, mode)
+    except OSError:
+        pass
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as f:

@@ -227,3 +227,21 @@ def test_fuzz_text_raises_only_bad_input(text):
             parse_text(text, "t", fmt)
         except BadInput:
             pass
+
+
+def test_atomic_write_keeps_the_file_mode(tmp_path):
+    import os
+    import stat
+
+    from advisor.atomic import write_text_atomic
+
+    new = tmp_path / "new.txt"
+    write_text_atomic(new, "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(new.stat().st_mode) == 0o666 & ~umask
+    old = tmp_path / "old.txt"
+    old.write_text("y")
+    old.chmod(0o640)
+    write_text_atomic(old, "z")
+    assert stat.S_IMODE(old.stat().st_mode) == 0o640 and old.read_text() == "z"
