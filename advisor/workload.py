@@ -241,6 +241,12 @@ def _show(v: Any) -> str:
     return str(v).lower() if isinstance(v, bool) else str(v)
 
 
+def _key(k: Any) -> str:
+    """A key as it can be shown on one line: as is when plain, else quoted with escapes."""
+    k = str(k)
+    return k if k.isprintable() and k.strip() == k and k else repr(k)
+
+
 def _bound_text(spec: FieldSpec) -> str:
     if spec.lo is None:
         return ""
@@ -292,7 +298,7 @@ def _check_section(section: str, data: Any, src: str) -> dict:
     for key, value in data.items():
         path = f"{section}.{key}"
         if key not in specs:
-            raise BadInput(f"{src}: {path} is not a known field (known: {', '.join(specs)})")
+            raise BadInput(f"{src}: {section}.{_key(key)} is not a known field (known: {', '.join(specs)})")
         out[key] = check_value(specs[key], path, value, src)
     for spec in specs.values():
         if spec.required and spec.key not in out:
@@ -312,7 +318,7 @@ def workload_from_dict(data: Any, source: str = "workload") -> Workload:
             continue
         if key not in top_specs:
             known = ", ".join([*top_specs, *_SECTION_TYPES])
-            raise BadInput(f"{source}: {key} is not a known field or section (known: {known})")
+            raise BadInput(f"{source}: {_key(key)} is not a known field or section (known: {known})")
         top[key] = check_value(top_specs[key], key, value, source)
     if "model" not in data:
         raise BadInput(f"{source}: model is required (a [model] section with params_b)")
