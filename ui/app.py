@@ -105,6 +105,8 @@ def run_app(screenshot: str | None = None, *, view: str | None = None, startup_p
     window = MainWindow(settings, app)
     install_excepthook(lambda: window)
     window.show()
+    if screenshot:
+        window.resize(1280, 800)  # the README/docs size, whatever the offscreen screen says
     if startup_probe:
         app.processEvents()
         print(f"{_process_age_s():.3f}", flush=True)

@@ -69,9 +69,12 @@ def reset(plot: pg.PlotItem) -> None:
     plot.setLogMode(False, False)
     for name in ("left", "bottom"):
         plot.getAxis(name).setTicks(None)
+        plot.showAxis(name)
+    plot.showGrid(x=False, y=False)
 
 
-def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend: bool = False) -> None:
+def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend: bool = False,
+          legend_at: tuple[int, int] = (-10, 10)) -> None:
     plot.setTitle(f"<span style='font-size:11pt; font-weight:600'>{title}</span>", color=theme.chart_fg)
     for name, label in (("bottom", x), ("left", y)):
         ax = plot.getAxis(name)
@@ -80,7 +83,7 @@ def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend
         ax.setLabel(label, color=theme.chart_fg)
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     if legend and plot.legend is None:
-        plot.addLegend(offset=(-10, 10), labelTextColor=theme.chart_fg,
+        plot.addLegend(offset=legend_at, labelTextColor=theme.chart_fg,
                        brush=pg.mkBrush(theme.chart_bg + "e0"), pen=pg.mkPen(theme.chart_fg + "40"))
     elif plot.legend is not None:
         plot.legend.setLabelTextColor(theme.chart_fg)
@@ -91,6 +94,9 @@ def empty(plot: pg.PlotItem, theme: Theme, title: str, message: str) -> None:
     """A titled plot that says why there is nothing to draw."""
     reset(plot)
     style(plot, theme, title, "", "")
+    plot.showGrid(x=False, y=False)
+    plot.hideAxis("left")
+    plot.hideAxis("bottom")
     text = pg.TextItem(message, color=theme.chart_fg, anchor=(0.5, 0.5))
     plot.addItem(text)
     text.setPos(0.5, 0.5)
@@ -181,8 +187,12 @@ def draw_cost_vs_latency(plot: pg.PlotItem, data: dict, *, theme: Theme, selecte
             sx = np.repeat(px, 2)[1:]
             sy = np.repeat(py, 2)[:-1]
             plot.plot(sx, sy, pen=pg.mkPen(theme.pareto, width=2, style=pg.QtCore.Qt.DashLine))
-        for k in np.flatnonzero(m)[:6]:
-            _label(plot, str(data["names"][k]), x[k], y[k], theme.chart_fg, anchor=(-0.08, 0.5))
+        span = max(1e-9, float(np.nanmax(y[ok]) - np.nanmin(y[ok])))
+        placed: list[float] = []
+        for k in np.flatnonzero(m)[:8]:  # label the front, skipping labels that would overlap
+            if all(abs(y[k] - py_) > 0.045 * span for py_ in placed):
+                _label(plot, str(data["names"][k]), x[k], y[k], theme.chart_fg, anchor=(-0.08, 0.5))
+                placed.append(y[k])
     for k, i in enumerate(ids):
         if ok[k] and (i == selected or i in local):
             ring = theme.highlight if i == selected else theme.accent
@@ -281,7 +291,8 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
     """
     reset(plot)
     title = "Roofline"
-    style(plot, theme, title, "arithmetic intensity (FLOP per byte, log)", "attainable TFLOP/s (log)", legend=True)
+    style(plot, theme, title, "arithmetic intensity (FLOP per byte, log)", "attainable TFLOP/s (log)", legend=True,
+          legend_at=(-10, -10))
     peaks = np.asarray(data["peak_tflops"], float)
     bws = np.asarray(data["bandwidth_gbps"], float)
     ok = np.isfinite(peaks) & np.isfinite(bws) & (peaks > 0) & (bws > 0)

@@ -288,6 +288,7 @@ class MainWindow(QMainWindow):
         self._dirty = False
         self.settings.last_workload = str(Path(path).resolve())
         self.settings.add_recent(str(Path(path).resolve()))
+        self.form.presets.setCurrentIndex(self.form.presets.findText(wl.name))  # -1: not a preset
         self.state.set_workload(wl, immediate=True)
         self._update_title()
         self.statusBar().showMessage(f"Opened {path}", 4000)

@@ -150,6 +150,7 @@ class CompareView(QWidget):
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)
         self.table.verticalHeader().setDefaultSectionSize(23)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Stretch)
+        self.table.horizontalHeader().setTextElideMode(Qt.ElideRight)
         self.table.horizontalHeader().sectionDoubleClicked.connect(self._on_header)
         lay.addWidget(self.table, 1)
 
@@ -186,8 +187,9 @@ class CompareView(QWidget):
         self.table.setColumnCount(len(idx))
         self.table.setRowCount(len(rows))
         self.table.setHorizontalHeaderLabels([str(r.estimates.table.names[i]) for i in idx])
-        for c in range(len(idx)):
-            self.table.horizontalHeaderItem(c).setToolTip("Double-click to remove from the comparison")
+        for c, i in enumerate(idx):
+            self.table.horizontalHeaderItem(c).setToolTip(f"{r.estimates.table.names[i]}: double-click to remove "
+                                                          "from the comparison")
         self.table.setVerticalHeaderLabels([f"{sec} · {label}" for sec, label, *_ in rows])
         bold = QFont()
         bold.setBold(True)

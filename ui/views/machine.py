@@ -267,8 +267,11 @@ class MachineView(QWidget):
                              if ref else "—", f"{e:.0%}" if e else ("—" if not ref else f"{v / ref:.0%}")))
             lat = cpu.get("latency_by_batch")
             if isinstance(lat, dict) and lat:
-                first = next(iter(lat.items()))
-                rows.append(("CPU latency by batch", f"{len(lat)} batch sizes (batch {first[0]}: {first[1]})", "—", "—"))
+                parts = []
+                for b, v in list(lat.items())[:4]:
+                    ms = v.get("latency_ms") if isinstance(v, dict) else v
+                    parts.append(f"b{b}: {ms:.1f} ms" if isinstance(ms, (int, float)) else f"b{b}")
+                rows.append(("CPU latency by batch (MLP block)", ", ".join(parts), "—", "—"))
             for g in report.get("gpus") or []:
                 geff = g.get("efficiency") or {}
                 for prec, tf in (g.get("matmul_tflops") or {}).items():

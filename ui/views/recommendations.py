@@ -308,6 +308,10 @@ class BadgeDelegate(QStyledItemDelegate):
         w = fm.horizontalAdvance(text) + 16
         h = fm.height() + 4
         rect = QRectF(option.rect.x() + 6, option.rect.center().y() - h / 2 + 1, w, h)
+        from PySide6.QtWidgets import QStyle
+
+        if option.state & QStyle.State_Selected:
+            colour = QColor("#ffffff")
         fill = QColor(colour)
         fill.setAlpha(40)
         painter.setBrush(fill)
@@ -380,6 +384,7 @@ class RecommendationsView(QWidget):
         self.search = QLineEdit()
         self.search.setPlaceholderText("Search devices…")
         self.search.setClearButtonEnabled(True)
+        self.search.setMinimumWidth(130)
         self.search.setMaximumWidth(200)
         self.kind = self._combo("All kinds", bar)
         self.vendor = self._combo("All vendors", bar)
@@ -397,10 +402,9 @@ class RecommendationsView(QWidget):
         bar.addWidget(self.fits_only)
         bar.addWidget(self.pareto_only)
         bar.addStretch(1)
+        lay.addLayout(bar)
         self.count = QLabel()
         self.count.setProperty("role", "muted")
-        bar.addWidget(self.count)
-        lay.addLayout(bar)
 
         self.model = CatalogModel(self)
         self.proxy = CatalogFilter(self)
@@ -433,6 +437,7 @@ class RecommendationsView(QWidget):
         split.setStretchFactor(1, 1)
         split.setSizes([520, 150])
         lay.addWidget(split, 1)
+        lay.addWidget(self.count)
 
         self.search.textChanged.connect(lambda t: self._filter(text=t))
         self.kind.currentIndexChanged.connect(lambda _: self._filter(kind=self.kind.currentData() or ""))
@@ -500,7 +505,7 @@ class RecommendationsView(QWidget):
 
     def _size_columns(self) -> None:
         self._sized = True
-        widths = {"compare": 64, "rank": 34, "device": 230, "optimized": 96, "kind": 84, "vendor": 80, "segment": 92,
+        widths = {"compare": 70, "rank": 34, "device": 230, "optimized": 112, "kind": 84, "vendor": 80, "segment": 92,
                   "fits": 40, "count": 62, "mem": 92, "cost_mtok": 150, "latency": 150, "ttft": 70, "tpot": 70,
                   "throughput": 76, "energy": 90, "cost_year": 150, "train_cost": 160, "train_days": 96,
                   "train_kwh": 80, "inf_share": 110, "pareto": 52}
