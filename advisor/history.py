@@ -102,6 +102,17 @@ def _flat_figures(report: dict) -> list[tuple[str, str, float]]:
     return rows
 
 
+def _finite(obj):
+    """The report with NaN/inf (a figure a probe could not measure) as null, as `probe --json` prints it."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_finite(v) for v in obj]
+    return obj
+
+
 def machine_label(machine: dict) -> str:
     """'host: CPU brand + GPU names', for lists and column headers."""
     cpu = (machine.get("cpu") or {}).get("brand") or "unknown CPU"
@@ -223,7 +234,7 @@ class History:
                     "INSERT INTO runs (fingerprint, created_at, app_version, quick, source, report_json) "
                     "VALUES (?, ?, ?, ?, ?, ?)",
                     (fp, created, str(report.get("app_version") or "unknown"), int(bool(report.get("quick"))),
-                     source, json.dumps(report, sort_keys=True, allow_nan=False)))
+                     source, json.dumps(_finite(report), sort_keys=True, allow_nan=False)))
                 run_id = int(cur.lastrowid)
                 self._conn.executemany(
                     "INSERT OR REPLACE INTO figures (run_id, device, name, value) VALUES (?, ?, ?, ?)",
@@ -315,7 +326,7 @@ class _transaction:
     def __exit__(self, exc_type, exc, tb):
         if exc_type is None:
             self.conn.execute("COMMIT")
-        else:
+        elif self.conn.in_transaction:  # SQLite has already rolled back after e.g. SQLITE_FULL
             self.conn.execute("ROLLBACK")
         return False
 

@@ -89,7 +89,11 @@ def run(args) -> int:
         with history:
             for w in history.warnings:
                 print(f"warning: {w}", file=sys.stderr)
-            run_id = history.import_file(args.import_file)  # BadInput -> exit 2 at the boundary
+            try:
+                run_id = history.import_file(args.import_file)  # BadInput -> exit 2 at the boundary
+            except HistoryError as e:  # locked, disk full: nothing was stored
+                print(f"error: {e}", file=sys.stderr)
+                return 1
             record = next(r for r in history.runs() if r.id == run_id)
         if args.json:
             print_json({"run_id": run_id, "fingerprint": record.fingerprint, "machine": record.label,

@@ -261,7 +261,10 @@ def run_probes(quick: bool = True, progress: ProgressCallback | None = None,
             kind = "timeout" if isinstance(exc, ProbeTimeout) else "error"
             report.errors.append(_error_entry(probe.name, exc, kind))
         else:
-            _store(report, probe, box.get("result"))
+            try:
+                _store(report, probe, box.get("result"))
+            except (TypeError, ValueError) as e:  # a probe that returned the wrong shape
+                report.errors.append(_error_entry(probe.name, e))
         done_weight += weight
         _emit(done_weight / total_weight, f"{probe.name} done")
 
@@ -282,6 +285,9 @@ def run_probes(quick: bool = True, progress: ProgressCallback | None = None,
 def _store(report: ProbeReport, probe: Probe, result) -> None:
     if result is None:
         return
+    want = list if probe.target == "gpus" else dict
+    if not isinstance(result, want) or (want is list and not all(isinstance(g, dict) for g in result)):
+        raise TypeError(f"probe returned {type(result).__name__}, not a {'list of dicts' if want is list else 'dict'}")
     if probe.target == "cpu":
         report.cpu.update(result)
     elif probe.target == "gpus":
