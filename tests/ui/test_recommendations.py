@@ -111,3 +111,13 @@ def test_pdf_action_follows_report_module(window):
     import importlib.util
 
     assert window.act_pdf.isEnabled() == (importlib.util.find_spec("ui.report") is not None)
+
+
+def test_default_order_is_the_ranking(window):
+    """Ranks (ints) and unranked rows (inf) sort together: 1, 2, 3, ... then the excluded."""
+    view = window.recommend
+    col = view.model.column_index("rank")
+    shown = [view.proxy.index(row, col).data() for row in range(view.proxy.rowCount())]
+    ranked = [int(x) for x in shown if x]
+    assert ranked == list(range(1, len(ranked) + 1))
+    assert shown[: len(ranked)] == [str(i) for i in ranked]  # every ranked row before any excluded one

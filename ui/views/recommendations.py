@@ -229,7 +229,9 @@ class CatalogModel(QAbstractTableModel):
             if c.key == "compare":
                 k = 0 if self.device_id(row) in self.compare else 1
             elif c.numeric:
-                k = v if v is not None and np.isfinite(v) else math.inf
+                # Always a float: Qt compares an int and a float QVariant as unordered, which
+                # left ranks (int) and unranked rows (inf) unsorted.
+                k = float(v) if v is not None and np.isfinite(v) else math.inf
             elif c.key in ("fits", "pareto"):
                 k = 0 if v else 1
             else:
