@@ -202,10 +202,13 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
     if rk.pareto[i] and position != 0:
         why.append("Pareto-optimal: nothing else is cheaper, faster and more frugal at once")
     if wl.inference is not None and rk.phase != "training":
-        n = int(p["inf_devices"][i])
         mem = p["inf_memory_required_gb"][i]
-        why.append(f"holds the model ({mem:.0f} GB at {wl.inference.precision}) on "
-                   + ("1 device" if n == 1 else f"{n} devices (tensor parallel)"))
+        if not np.isfinite(p["inf_devices"][i]) or not p["inf_fits"][i]:
+            why.append(f"cannot hold the model ({mem:.0f} GB at {wl.inference.precision})")
+        else:
+            n = int(p["inf_devices"][i])
+            why.append(f"holds the model ({mem:.0f} GB at {wl.inference.precision}) on "
+                       + ("1 device" if n == 1 else f"{n} devices (tensor parallel)"))
         if wl.model.family == "transformer" and wl.inference.output_tokens:
             if p["bound_compute"][i]:
                 why.append(f"decode is compute-bound at batch {wl.inference.batch_size}: "
@@ -221,13 +224,16 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
             why.append(f"native {want.upper()} math")
         why.append(f"{p['energy_wh_per_request'][i]:.2g} Wh per request")
     if wl.training is not None and rk.phase != "inference":
-        n = int(p["train_devices"][i])
-        scale = p["train_scaling_efficiency"][i]
-        link = "fast interconnect" if t.interconnect_gbps[i] >= 200 else "PCIe only"
-        hours = p["time_hours"][i]
-        took = f"{hours:,.1f} hours" if hours < 48 else f"{hours / 24:,.1f} days"
-        on = "1 device" if n == 1 else f"{n:,} devices ({link}: {scale:.0%} scaling)"
-        why.append(f"trains in {took} on {on}")
+        if np.isfinite(p["train_devices"][i]) and np.isfinite(p["time_hours"][i]):
+            n = int(p["train_devices"][i])
+            scale = p["train_scaling_efficiency"][i]
+            link = "fast interconnect" if t.interconnect_gbps[i] >= 200 else "PCIe only"
+            hours = p["time_hours"][i]
+            took = f"{hours:,.1f} hours" if hours < 48 else f"{hours / 24:,.1f} days"
+            on = "1 device" if n == 1 else f"{n:,} devices ({link}: {scale:.0%} scaling)"
+            why.append(f"trains in {took} on {on}")
+        else:
+            why.append("training does not fit or lacks the figures to estimate it")
     basis = p["price_basis"][i] if wl.inference is not None else p["train_price_basis"][i]
     hourly = p["hourly_usd"][i] if wl.inference is not None else p["train_hourly_usd"][i]
     if basis == "cloud" and np.isfinite(t.launch_price_usd[i]):

@@ -18,10 +18,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 
-from ui import qtfix
 from ui.theme import Theme
-
-qtfix.guard()  # PySide6 6.12.0 on Python 3.11: see ui/qtfix.py
 
 KIND_SYMBOL = {"gpu": "o", "cpu": "s", "accelerator": "d"}
 MEMORY_PARTS = ("weights", "gradients", "optimizer", "activations", "kv_cache", "overhead")

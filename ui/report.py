@@ -676,12 +676,6 @@ def ensure_app():
             os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtWidgets import QApplication
 
-    try:  # PySide6 6.12.0 / Python < 3.12 refcount bug (the GUI's guard, where present)
-        from ui import qtfix
-
-        qtfix.guard()
-    except ImportError:
-        pass
     app = QApplication.instance()
     if app is None:
         app = QApplication([sys.argv[0] if sys.argv and sys.argv[0] else "hwadvisor"])

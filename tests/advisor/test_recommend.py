@@ -79,3 +79,13 @@ def test_ranking_only_candidates_in_order(cat):
     rk = rank(est)
     assert set(rk.order).isdisjoint(rk.excluded)
     assert len(rk.order) + len(rk.excluded) == len(est)
+
+
+def test_reasons_work_for_devices_that_do_not_fit(cat):
+    from advisor.recommend import reasons
+
+    wl = workload_from_dict({"model": {"params_b": 400}, "inference": {"precision": "fp16", "requests_per_day": 10},
+                             "training": {"precision": "bf16", "tokens": 1e9}})
+    rk = rank(estimate_table(wl, device_table(cat)))
+    for i in rk.excluded:
+        assert reasons(rk, i, None)  # never raises, always says something

@@ -5,10 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from ui import qtfix
-
-qtfix.guard()
-
 
 @pytest.fixture(autouse=True)
 def no_thread_leak(request):
