@@ -7,8 +7,10 @@ the charts on the next turns of the event loop, so the window appears fast and h
 
 from __future__ import annotations
 
+import errno
 import importlib.util
 import logging
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -201,6 +203,8 @@ class MainWindow(QMainWindow):
         self._built = True
         if self.settings.notice:
             self.notify("Settings reset", self.settings.notice, "warning")
+        for warning in self.state.catalog.warnings:  # a broken catalog_overlay.csv, skipped
+            self.notify("Catalog overlay", warning, "warning")
         QTimer.singleShot(0, self.build_charts)
 
     def build_charts(self) -> None:
@@ -310,8 +314,13 @@ class MainWindow(QMainWindow):
         if self.state.last_error:
             self.notify("Not saved", f"Fix the highlighted field first: {self.state.last_error}", "warning")
             return False
+        from advisor.errors import BadInput
+
         try:
             save_workload(self.state.workload, path)
+        except BadInput as e:  # disk full, permission denied: the old file is untouched
+            self.notify("Not saved", str(e), "warning")
+            return False
         except OSError as e:
             self.notify("Not saved", f"{path}: {e.strerror or e}", "warning")
             return False
@@ -508,17 +517,31 @@ class MainWindow(QMainWindow):
         """The chart tab on screen as PNG or SVG (rendering must stay on the GUI thread)."""
         import pyqtgraph.exporters as ex
 
+        from advisor.atomic import atomic_path
+
         canvas = self.tradeoffs.current_canvas()
         item = canvas.ci
+        svg = str(path).lower().endswith(".svg")
         try:
-            if str(path).lower().endswith(".svg"):
-                self._export_svg(canvas, str(path))
-            else:
-                exp = ex.ImageExporter(item)
-                exp.parameters()["width"] = max(1200, int(canvas.width() * 1.5))
-                exp.export(str(path))
+            # Atomic like every other write: an existing file is replaced only by a complete one.
+            with atomic_path(path) as tmp:
+                staged = tmp.with_name(tmp.name + (".svg" if svg else ".png"))  # format follows the suffix
+                try:
+                    if svg:
+                        self._export_svg(canvas, str(staged))
+                    else:
+                        exp = ex.ImageExporter(item)
+                        exp.parameters()["width"] = max(1200, int(canvas.width() * 1.5))
+                        exp.export(str(staged))
+                    if not staged.is_file() or staged.stat().st_size == 0:
+                        raise OSError(errno.EIO, "the chart could not be rendered")
+                    os.replace(staged, tmp)
+                finally:
+                    staged.unlink(missing_ok=True)
         except Exception as e:
-            self.notify("Chart not saved", f"{path}: {e}", "warning")
+            from advisor.errors import BadInput
+
+            self.notify("Chart not saved", str(e) if isinstance(e, BadInput) else f"{path}: {e}", "warning")
             return False
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
