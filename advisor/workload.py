@@ -234,8 +234,11 @@ def _type_name(v: Any) -> str:
 def _show(v: Any) -> str:
     if isinstance(v, str):
         return repr(v[:40] + ("..." if len(v) > 40 else ""))
+    if isinstance(v, int) and not isinstance(v, bool) and abs(v) >= 10**21:
+        return f"a {len(str(abs(v)))}-digit number"
     if isinstance(v, float):
-        return f"{v:g}"
+        short = f"{v:g}"
+        return short if v != v or float(short) == v else repr(v)  # never show 560551.4 as 560551
     if isinstance(v, (dict, list)):
         return f"a {_type_name(v)}"
     return str(v).lower() if isinstance(v, bool) else str(v)
@@ -262,7 +265,7 @@ def check_value(spec: FieldSpec, path: str, value: Any, src: str) -> Any:
         noun = "a whole number" if spec.type == "whole" else "a number"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return _raise(bad(f"must be {noun}{_bound_text(spec)}"))
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):  # an int is finite (and may not fit a float)
             return _raise(bad(f"must be a finite number{_bound_text(spec)}"))
         if spec.type == "whole" and value != int(value):
             return _raise(bad(f"must be a whole number{_bound_text(spec)}"))

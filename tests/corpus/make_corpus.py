@@ -54,6 +54,8 @@ WORKLOADS: dict[str, bytes | str] = {
     "huge_float.toml": '[model]\nparams_b = 1e308\n[inference]\nprecision = "fp16"\nrequests_per_day = 1\n',
     "huge_int.toml": inf_toml(batch_size="9" * 40),
     "int_over_4300_digits.toml": inf_toml(output_tokens="7" * 5000),
+    "int_400_digits.toml": inf_toml(batch_size="9" * 400),
+    "int_400_digits_float_field.json": '{"model": {"params_b": ' + "8" * 400 + '}, "inference": {}}',
     "int_over_4300_digits.json": '{"model": {"params_b": ' + "7" * 5000 + "}}",
     "toml_inf.toml": '[model]\nparams_b = inf\n[inference]\nprecision = "fp16"\nrequests_per_day = 1\n',
     "toml_nan.toml": inf_toml(latency_slo_ms="nan"),

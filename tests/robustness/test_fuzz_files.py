@@ -43,7 +43,7 @@ VALID_REPORT = json.dumps({
                 "gpus": [{"name": "NVIDIA H100 80GB HBM3", "memory_gb": 80}]}}).encode()
 
 TOKENS = [b"[", b"]", b"{", b"}", b"\"", b"'", b"=", b",", b"\n", b"\x00", b"\xff", b"\xef\xbb\xbf", b"nan", b"inf",
-          b"-", b"1e999", b"9" * 50, b"[[", b"\"\"\"", b"#", b"\\u0000", b"true", b"null", b"NaN", b"1979-05-27",
+          b"-", b"1e999", b"9" * 50, b"9" * 400, b"[[", b"\"\"\"", b"#", b"\\u0000", b"true", b"null", b"NaN", b"1979-05-27",
           b"\xc3\xa9", b"\xf0\x9f\x9a\x80", b"|", b"\r\n", b" " * 10]
 
 mutation = st.tuples(st.sampled_from(["flip", "insert", "delete", "truncate", "token", "dup"]),

@@ -147,7 +147,7 @@ class FieldRow:
 class WorkloadView(QWidget):
     """Emits `edited(dict)` with the form's content on every user edit."""
 
-    edited = Signal(dict)
+    edited = Signal(object)  # a dict; Signal(dict) would turn numbers past 64 bits into -1
     preset_chosen = Signal(int)
 
     def __init__(self, parent=None):
