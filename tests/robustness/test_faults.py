@@ -138,10 +138,12 @@ def test_gpu_lost_at_every_point_of_a_detection(monkeypatch, catalog, error):
 
 
 def test_gpu_lost_during_a_probe_run_is_reported_and_the_run_completes(monkeypatch, catalog):
-    from advisor.detect import nvml
+    from advisor.detect import detect_machine, nvml
     from advisor.probes import run_probes
-    from advisor.probes.machine import detect_hardware
     from advisor.probes.runner import Probe
+
+    def detect_hardware(ctx):  # the probe run's detection, on the fast path: py-cpuinfo's result is
+        return detect_machine(catalog, fast=True).to_dict()  # cached per process, which GUI tests rely on
 
     monkeypatch.setenv("HWADVISOR_NVML_REPLAY", str(NVML / "h100_sxm.json"))
     nvml.shutdown()
