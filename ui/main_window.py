@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.state = None
         self.current_path: Path | None = None
         self.last_message = ""  # the last message shown to the user (tests read it)
+        self._report_process = None  # the `main.py report` child while a PDF is written
         self.probe_task = None
         self.tasks: list = []
         self._built = False
@@ -138,7 +139,7 @@ class MainWindow(QMainWindow):
                                       "Measure this machine (~10 s)", m, True, "quick-probe")
         self._action("&Full probe", lambda: self.start_probe(False), "Ctrl+Shift+R", "Measure this machine (~1 min)",
                      m, name="full-probe")
-        self.act_cancel = self._action("&Cancel probe", self.cancel_probe, "Esc", "Stop the running probe", m, True,
+        self.act_cancel = self._action("&Cancel", self.cancel_running, "Esc", "Stop the running probe or report", m, True,
                                        "cancel-probe")
         self.act_cancel.setEnabled(False)
         self._action("&Import probe file…", self.import_dialog, None, "Import another machine's probe --json", m,
@@ -450,6 +451,11 @@ class MainWindow(QMainWindow):
                                     on_progress=self.machine.set_probe_progress)
         self.probe_task.done.connect(self._on_probe_thread_done)
 
+    def cancel_running(self) -> None:
+        """Esc: stop whatever long job runs (a probe, a report)."""
+        self.cancel_probe()
+        self.cancel_report()
+
     def cancel_probe(self) -> None:
         if self.probe_task is not None:
             self.probe_task.cancel()
@@ -572,21 +578,66 @@ class MainWindow(QMainWindow):
         if path:
             self.export_pdf(path)
 
-    def export_pdf(self, path: str) -> None:
-        from ui import report  # written by the report developer
+    def export_pdf(self, path: str):
+        """Write the PDF in a child process running `main.py report`: the very command a script
+        would run (so both give the same report), and the window never waits on it. Returns
+        the QProcess (tests wait on its `finished`)."""
+        import sys
+        import tempfile
+
+        from PySide6.QtCore import QProcess, QProcessEnvironment
+
+        from advisor.workload import dumps_toml
 
         st = self.state
-        self.statusBar().showMessage(f"Writing {path}…")
-        QApplication.setOverrideCursor(Qt.WaitCursor)
-        try:  # on the GUI thread: the report paints Qt graphics scenes, which only this thread may do
-            report.write_report(path, st.workload, catalog=st.catalog, devices=list(st.compare) or None,
-                                machine=st.machine, probe=st.probe_report or {}, calibrations=st.calibrations())
-        except Exception as e:
-            self.notify("Report not written", f"{path}: {e}", "warning")
-            return
-        finally:
-            QApplication.restoreOverrideCursor()
-        self.statusBar().showMessage(f"Saved {path}", 5000)
+        if self._report_process is not None:
+            self.notify("Report in progress", "A report is already being written.", "info")
+            return self._report_process
+        folder = tempfile.mkdtemp(prefix="hwadvisor-report-")
+        wl_file = Path(folder) / "workload.toml"
+        wl_file.write_text(dumps_toml(st.workload), encoding="utf-8")
+        args = [str(Path(__file__).resolve().parent.parent / "main.py"), "report",
+                "--workload", str(wl_file), "--out", path]
+        for dev in sorted(st.compare):
+            args += ["--device", dev]
+        env = QProcessEnvironment.systemEnvironment()
+        env.insert("QT_QPA_PLATFORM", "offscreen")  # the child draws, it never shows a window
+        proc = QProcess(self)
+        proc.setProcessEnvironment(env)
+        proc.setProgram(sys.executable)
+        proc.setArguments(args)
+        self._report_process = proc
+        self.act_cancel.setEnabled(True)
+        self.statusBar().showMessage(f"Writing {path}… (Esc cancels)")
+
+        def finished(code, status):
+            import shutil
+
+            self._report_process = None
+            self.act_cancel.setEnabled(self.probe_task is not None)
+            shutil.rmtree(folder, ignore_errors=True)
+            err = bytes(proc.readAllStandardError()).decode("utf-8", "replace").strip().splitlines()
+            if status == QProcess.ExitStatus.NormalExit and code == 0:
+                self.statusBar().showMessage(f"Saved {path}", 5000)
+                self.last_message = f"Saved {path}"
+            elif proc.property("cancelled"):
+                self.statusBar().showMessage("Report cancelled; nothing was written", 5000)
+                self.last_message = "Report cancelled"
+            else:
+                line = err[-1].removeprefix("error: ") if err else f"the report process stopped (code {code})"
+                self.notify("Report not written", line, "warning")
+            proc.deleteLater()
+
+        proc.finished.connect(finished)
+        proc.start()
+        return proc
+
+    def cancel_report(self) -> None:
+        """Stop a report being written; its atomic write leaves no partial file."""
+        proc = self._report_process
+        if proc is not None:
+            proc.setProperty("cancelled", True)
+            proc.kill()
 
     # ---- theme, messages, close -----------------------------------------------------------
     def toggle_theme(self) -> None:
@@ -635,6 +686,9 @@ class MainWindow(QMainWindow):
 
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
+        self.cancel_report()
+        if self._report_process is not None:
+            self._report_process.waitForFinished(2000)
         workers.shutdown()
         super().closeEvent(event)
 

@@ -9,6 +9,7 @@ import os
 import shutil
 
 import pytest
+from PySide6.QtCore import QTimer
 
 from tests.robustness.corpus import CORPUS, cases, matches, render
 
@@ -178,16 +179,44 @@ def test_chart_export_fails_with_a_message_and_the_old_file_stays(window, qtbot,
     assert path.read_bytes() != b"my old chart" and sorted(tmp_path.iterdir()) == [path]
 
 
-def test_pdf_export_fails_with_a_message_and_the_old_file_stays(window, qtbot, tmp_path, monkeypatch):
+def test_pdf_export_fails_with_a_message_and_the_old_file_stays(window, qtbot, tmp_path):
+    """The report is written by a `main.py report` child process: an unwritable target (here a
+    folder where the file should go) comes back as its one-line message; disk-full during the
+    atomic write is covered in test_report.py, where write_report runs in process."""
+    if not window.report_available:
+        pytest.skip("ui.report is not in this build")
+    target = tmp_path / "report.pdf"
+    target.mkdir()
+    proc = window.export_pdf(str(target))
+    with qtbot.waitSignal(proc.finished, timeout=60000):
+        pass
+    assert window.last_message == f"{target}: cannot write the report: it is a folder"
+    assert sorted(tmp_path.iterdir()) == [target] and not list(target.iterdir())
+
+
+def test_pdf_export_runs_without_blocking_and_can_be_cancelled(window, qtbot, tmp_path):
     if not window.report_available:
         pytest.skip("ui.report is not in this build")
     path = tmp_path / "report.pdf"
     path.write_bytes(b"%PDF-1.4 my old report")
-    _fail(monkeypatch, os, "replace", errno.ENOSPC)
-    window.export_pdf(str(path))
-    monkeypatch.undo()
-    assert os.strerror(errno.ENOSPC) in window.last_message
-    assert path.read_bytes() == b"%PDF-1.4 my old report" and sorted(tmp_path.iterdir()) == [path]
+    proc = window.export_pdf(str(path))
+    assert window.act_cancel.isEnabled()
+    window.cancel_running()
+    with qtbot.waitSignal(proc.finished, timeout=30000):
+        pass
+    assert window.last_message == "Report cancelled"
+    assert path.read_bytes() == b"%PDF-1.4 my old report"
+    proc = window.export_pdf(str(path))
+    ticks = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(1))
+    timer.start(20)
+    with qtbot.waitSignal(proc.finished, timeout=60000):
+        pass
+    timer.stop()
+    assert window.last_message == f"Saved {path}"
+    assert path.read_bytes().startswith(b"%PDF") and path.stat().st_size > 10000
+    assert len(ticks) > 10  # the event loop kept turning while the report was written
 
 
 def test_history_locked_or_corrupt_at_start_is_a_message_not_a_crash(qtbot, fast_detect, monkeypatch):
