@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -47,11 +48,19 @@ class Results:
     workload: object
     estimates: object
     ranking: object
-    charts: dict
+    make_charts: Callable[[], dict]  # the chart data, built on first use (a hidden chart costs nothing)
     focus: int | None  # the device the single-device charts (lifecycle, batch sweep) are about
     local: dict[int, str]  # device index -> "this machine" label
     compute_ms: float
     _reasons: dict = field(default_factory=dict)
+
+    @property
+    def charts(self) -> dict:
+        """The data of every chart (advisor.sweeps), computed once, when first drawn."""
+        charts = getattr(self, "_charts", None)
+        if charts is None:
+            charts = self._charts = self.make_charts()
+        return charts
 
     def position(self, i: int) -> int | None:
         pos = getattr(self, "_pos", None)
@@ -274,26 +283,31 @@ class AppState(QObject):
         wl, table, cal = self.workload, self.table, self.calibrations()
         est = estimate_table(wl, table, calibrations=cal)
         rk = rank(est)
-        charts = sweeps.all_chart_data(wl, table, rk, calibrations=cal)
-        top = rk.order[:6]
         ids = list(table.ids)
         focus = rk.best()
         if self.selected in ids and ids.index(self.selected) in set(int(i) for i in rk.order):
             focus = ids.index(self.selected)
         local = {ids.index(d): label for d, label in self.local_ids().items() if d in ids}
-        # The roofline shows the top candidates, the focused device and this machine's rows.
-        import numpy as np
+        measured = self.measured_point()
 
-        extra = [i for i in [focus, *local] if i is not None and i not in set(int(j) for j in top)]
-        roof_idx = np.array([*map(int, top), *extra], dtype=int)
-        charts["roofline"] = sweeps.roofline(est, roof_idx, self.measured_point())
-        charts["memory"] = sweeps.memory_breakdown(est, roof_idx[:8])
-        if focus is not None and focus != rk.best():
-            if wl.training is not None and wl.inference is not None:
-                charts["lifecycle"] = sweeps.lifecycle(est, focus)
-            if wl.inference is not None:
-                charts["batch"] = sweeps.batch_sweep(wl, table, focus, calibrations=cal)
+        def make_charts() -> dict:
+            import numpy as np
+
+            charts = sweeps.all_chart_data(wl, table, rk, calibrations=cal)
+            # The roofline shows the top candidates, the focused device and this machine's rows.
+            top = rk.order[:6]
+            extra = [i for i in [focus, *local] if i is not None and i not in set(int(j) for j in top)]
+            roof_idx = np.array([*map(int, top), *extra], dtype=int)
+            charts["roofline"] = sweeps.roofline(est, roof_idx, measured)
+            charts["memory"] = sweeps.memory_breakdown(est, roof_idx[:8])
+            if focus is not None and focus != rk.best():
+                if wl.training is not None and wl.inference is not None:
+                    charts["lifecycle"] = sweeps.lifecycle(est, focus)
+                if wl.inference is not None:
+                    charts["batch"] = sweeps.batch_sweep(wl, table, focus, calibrations=cal)
+            return charts
+
         ms = (time.perf_counter() - t0) * 1000
-        self.results = Results(wl, est, rk, charts, focus, local, ms)
+        self.results = Results(wl, est, rk, make_charts, focus, local, ms)
         self.results_changed.emit(self.results)
         return self.results

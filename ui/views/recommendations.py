@@ -35,6 +35,17 @@ from ui.theme import LIGHT, Theme
 SORT_ROLE = Qt.UserRole + 1
 ID_ROLE = Qt.UserRole + 2
 BADGE_ROLE = Qt.UserRole + 3
+_DISPLAY, _TOOLTIP, _ALIGN, _FONT, _BG, _FG, _CHECK = (int(r) for r in (
+    Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.TextAlignmentRole,
+    Qt.ItemDataRole.FontRole, Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ForegroundRole,
+    Qt.ItemDataRole.CheckStateRole))
+_SORT, _ID, _BADGE = int(SORT_ROLE), int(ID_ROLE), int(BADGE_ROLE)
+_ROLES = frozenset({_DISPLAY, _TOOLTIP, _ALIGN, _FONT, _BG, _FG, _CHECK, _SORT, _ID, _BADGE})
+_ALIGN_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ALIGN_LEFT = int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+_BRUSHES: dict[tuple[str, str], QBrush] = {}
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_FLAGS_CHECKABLE = _FLAGS | Qt.ItemFlag.ItemIsUserCheckable
 
 
 @dataclass(frozen=True)
@@ -125,13 +136,20 @@ def columns_for(phase: str) -> list[Column]:
     return cols
 
 
+_CLASSES: dict[int, tuple[dict, tuple[str, str]]] = {}
+
+
 def _classify(r, i):
-    cache = r.__dict__.setdefault("_classes", {})
-    if i not in cache:
+    """The training/inference class of row `i`: from the datasheet alone, so it is the same
+    for every workload; kept per catalog row object (a new catalog makes new rows)."""
+    row = r.estimates.table.rows[i]
+    key = id(row)
+    hit = _CLASSES.get(key)
+    if hit is None or hit[0] is not row:
         from advisor.recommend import classify
 
-        cache[i] = classify(r.estimates.table.rows[i])
-    return cache[i]
+        hit = _CLASSES[key] = (row, classify(row))
+    return hit[1]
 
 
 def _fits(r, i) -> bool:
@@ -165,11 +183,15 @@ class CatalogModel(QAbstractTableModel):
         self.compare: set[str] = set()
         self.theme: Theme = LIGHT
         self._cache: dict[tuple[int, int], object] = {}
+        self._rows = 0
+        self._bold = QFont()
+        self._bold.setBold(True)
 
     def set_results(self, results) -> None:
         self.beginResetModel()
         self.results = results
         self.cols = columns_for(results.ranking.phase)
+        self._rows = len(results.estimates)
         self._cache.clear()
         self.endResetModel()
 
@@ -180,8 +202,8 @@ class CatalogModel(QAbstractTableModel):
         if self.rowCount():
             self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0), [Qt.CheckStateRole])
 
-    def rowCount(self, parent=None):
-        return 0 if (parent is not None and parent.isValid()) or self.results is None else len(self.results.estimates)
+    def rowCount(self, parent=None):  # asked thousands of times per paint: kept as a plain int
+        return 0 if parent is not None and parent.isValid() else self._rows
 
     def columnCount(self, parent=None):
         return 0 if parent is not None and parent.isValid() else len(self.cols)
@@ -209,16 +231,25 @@ class CatalogModel(QAbstractTableModel):
         return None
 
     def flags(self, index):
-        f = Qt.ItemIsEnabled | Qt.ItemIsSelectable
-        if self.cols[index.column()].key == "compare":
-            f |= Qt.ItemIsUserCheckable
-        return f
+        return _FLAGS_CHECKABLE if self.cols[index.column()].key == "compare" else _FLAGS
 
     def setData(self, index, value, role=Qt.EditRole):
         if role == Qt.CheckStateRole and self.cols[index.column()].key == "compare":
             self.compare_toggled.emit(self.device_id(index.row()))
             return True
         return False
+
+    def _display(self, r: int, c: int) -> str:
+        col = self.cols[c]
+        if col.key == "optimized":
+            return ""
+        v = self.raw(r, c)
+        text = col.text(self.results, r, v) if col.text else ("" if v is None else str(v))
+        if col.ranged and text and text != "n/a":
+            fmt = fmt_ms if col.key == "latency" else fmt_money
+            rng = _range_text(self.results, r, col.ranged, fmt)
+            return f"{text}  ({rng})" if rng else text
+        return text
 
     def sort_key(self, row: int, col: int):
         """Cached: the proxy asks for it twice per comparison while sorting."""
@@ -240,53 +271,63 @@ class CatalogModel(QAbstractTableModel):
         return self._cache[key]
 
     def data(self, index, role=Qt.DisplayRole):
-        if not index.isValid() or self.results is None:
+        # The view asks ~10 roles for every visible cell on every paint, and an edit repaints
+        # the whole table: answer from plain ints and caches. (Reading a Qt enum attribute
+        # such as Qt.FontRole costs microseconds in PySide6; the constants below are ints.)
+        role = int(role)
+        if role not in _ROLES or self.results is None:
             return None
         r, c = index.row(), index.column()
-        if role == SORT_ROLE:
+        if role == _DISPLAY:
+            key = (r, c, role)
+            text = self._cache.get(key)
+            if text is None:
+                text = self._cache[key] = self._display(r, c)
+            return text
+        if role == _SORT:
             return self.sort_key(r, c)
         col = self.cols[c]
-        if role == ID_ROLE:
+        if role == _ALIGN:
+            return _ALIGN_RIGHT if col.numeric else _ALIGN_LEFT
+        results = self.results
+        if role == _FG:
+            if col.key == "fits":
+                return None if self.raw(r, c) else self._brush("error")
+            if col.key == "pareto":
+                return self._brush("pareto") if self.raw(r, c) else None
+            if r in results.ranking.excluded and col.key not in ("device", "why"):
+                return self._brush("muted")
+            return None
+        if role == _FONT:
+            return self._bold if (r in results.local or (col.key == "device" and r == results.focus)) else None
+        if role == _BG:
+            return self._brush("local") if r in results.local else None
+        if role == _ID:
             return self.device_id(r)
-        if role == Qt.CheckStateRole and col.key == "compare":
+        if role == _CHECK:
+            if col.key != "compare":
+                return None
             return Qt.Checked if self.device_id(r) in self.compare else Qt.Unchecked
-        v = self.raw(r, c)
-        if role == Qt.DisplayRole:
+        if role == _BADGE:
+            return self.raw(r, c) if col.key == "optimized" else None
+        if role == _TOOLTIP:
             if col.key == "optimized":
-                return ""
-            text = col.text(self.results, r, v) if col.text else ("" if v is None else str(v))
-            if col.ranged and text and text != "n/a":
-                fmt = fmt_ms if col.key == "latency" else fmt_money
-                rng = _range_text(self.results, r, col.ranged, fmt)
-                return f"{text}  ({rng})" if rng else text
-            return text
-        if role == BADGE_ROLE and col.key == "optimized":
-            return v
-        if role == Qt.ToolTipRole:
-            if col.key == "optimized":
-                cls, why = _classify(self.results, r)
+                cls, why = _classify(results, r)
                 return f"{cls}: {why}"
             if col.key in ("why", "device"):
-                return "<ul style='margin:0'>" + "".join(f"<li>{w}</li>" for w in self.results.reasons(r)) + "</ul>"
+                return "<ul style='margin:0'>" + "".join(f"<li>{w}</li>" for w in results.reasons(r)) + "</ul>"
             if col.ranged:
                 return GLOSSARY["range"]
-            return None
-        if role == Qt.TextAlignmentRole:
-            return int((Qt.AlignRight if col.numeric else Qt.AlignLeft) | Qt.AlignVCenter)
-        if role == Qt.FontRole and (r in self.results.local or (col.key == "device" and r == self.results.focus)):
-            f = QFont()
-            f.setBold(True)
-            return f
-        if role == Qt.BackgroundRole and r in self.results.local:
-            return QBrush(QColor(self.theme.accent + "22"))
-        if role == Qt.ForegroundRole:
-            if col.key == "fits" and not v:
-                return QBrush(QColor(self.theme.error))
-            if col.key == "pareto" and v:
-                return QBrush(QColor(self.theme.pareto))
-            if r in self.results.ranking.excluded and col.key not in ("device", "why"):
-                return QBrush(QColor(self.theme.muted))
         return None
+
+    def _brush(self, name: str) -> QBrush:
+        """Brushes made once per theme (a paint asks for hundreds)."""
+        key = (self.theme.name, name)
+        brush = _BRUSHES.get(key)
+        if brush is None:
+            colour = self.theme.accent + "22" if name == "local" else getattr(self.theme, name)
+            brush = _BRUSHES[key] = QBrush(QColor(colour))
+        return brush
 
 
 class BadgeDelegate(QStyledItemDelegate):

@@ -83,7 +83,15 @@ class TradeoffsView(QWidget):
             if self.results is not None:
                 self.redraw(("cost_vs_latency", "energy", "roofline"))
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self.results is not None and self.current_key() in self._dirty:
+            self.redraw([self.current_key()])
+
     def current_canvas(self):
+        """The chart on screen, drawn up to date first (an export may come while hidden)."""
+        if self.results is not None and self.current_key() in self._dirty:
+            self.redraw([self.current_key()], all_tabs=True)
         return self.tabs.currentWidget().canvas
 
     def current_key(self) -> str:
@@ -100,7 +108,8 @@ class TradeoffsView(QWidget):
         keys = keys or [k for k, _ in charts.CHARTS]
         self._dirty.update(keys)
         if not all_tabs:
-            keys = [k for k in keys if k == self.current_key()]
+            # Only the chart on screen is drawn now; a hidden view draws when it is shown.
+            keys = [k for k in keys if k == self.current_key() and self.isVisible()]
         for key in keys:
             self._dirty.discard(key)
             tab = self.tab[key]

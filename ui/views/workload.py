@@ -137,6 +137,8 @@ class FieldRow:
             w.setText(format_value(self.spec, v))
 
     def set_error(self, message: str) -> None:
+        if message == self.error.text() and self.editor.property("invalid") == bool(message):
+            return  # unchanged: re-polishing every field on every recompute cost ~10 ms
         self.error.setText(message)
         self.error.setVisible(bool(message))
         self.editor.setProperty("invalid", bool(message))
