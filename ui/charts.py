@@ -78,6 +78,7 @@ def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend
         ax.setPen(pg.mkPen(theme.chart_fg, width=1))
         ax.setTextPen(pg.mkPen(theme.chart_fg))
         ax.setLabel(label, color=theme.chart_fg)
+        ax.enableAutoSIPrefix(False)  # "(x0.001)" next to a unit confuses: ticks carry the value
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     if legend and plot.legend is None:
         plot.addLegend(offset=legend_at, labelTextColor=theme.chart_fg,
@@ -395,7 +396,7 @@ def draw_batch_latency(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
     `data`: `advisor.sweeps.batch_sweep(workload, table, i)`.
     """
     reset(plot)
-    title = f"Latency vs batch size on {data.get('device', '')}"
+    title = "Latency vs batch size"  # the device is in the caption: two titles side by side must fit
     style(plot, theme, title, "batch size (log2)", "request latency (ms)", legend=True)
     b = np.asarray(data["batch"], float)
     if not len(b):
@@ -427,7 +428,7 @@ def draw_batch_throughput(plot: pg.PlotItem, data: dict, *, theme: Theme) -> Non
     `data`: `advisor.sweeps.batch_sweep(workload, table, i)`.
     """
     reset(plot)
-    title = f"Throughput vs batch size on {data.get('device', '')}"
+    title = "Throughput vs batch size"
     style(plot, theme, title, "batch size (log2)", "tokens per second (one replica)")
     b = np.asarray(data["batch"], float)
     if not len(b):
