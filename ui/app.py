@@ -84,6 +84,12 @@ def run_app(screenshot: str | None = None, *, view: str | None = None, startup_p
         compare, machine.
     startup_probe: print the seconds from process creation to the window shown, then exit.
     """
+    if not screenshot and not startup_probe and _needs_offscreen(False):
+        # An offscreen window nobody can see would look like a hang: say what to do instead.
+        from advisor.errors import BadInput
+
+        raise BadInput("no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): "
+                       "run the headless commands (see --help) or --screenshot FILE.png")
     if _needs_offscreen(bool(screenshot) or startup_probe and not os.environ.get("DISPLAY")):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     from PySide6.QtCore import Qt, QTimer

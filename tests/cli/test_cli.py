@@ -168,3 +168,11 @@ def test_broken_replay_file_is_bad_input(tmp_path):
 def test_version():
     r = cli("--version")
     assert r.returncode == 0 and r.stdout.startswith("hwadvisor ")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="display detection is for X11/Wayland")
+def test_the_app_without_a_display_says_what_to_do_instead_of_hanging():
+    r = cli(timeout=60)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip() == ("error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): "
+                                "run the headless commands (see --help) or --screenshot FILE.png")
