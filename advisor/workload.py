@@ -264,33 +264,29 @@ def check_value(spec: FieldSpec, path: str, value: Any, src: str) -> Any:
     if spec.type in ("number", "whole"):
         noun = "a whole number" if spec.type == "whole" else "a number"
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            return _raise(bad(f"must be {noun}{_bound_text(spec)}"))
+            raise bad(f"must be {noun}{_bound_text(spec)}")
         if isinstance(value, float) and not math.isfinite(value):  # an int is finite (and may not fit a float)
-            return _raise(bad(f"must be a finite number{_bound_text(spec)}"))
+            raise bad(f"must be a finite number{_bound_text(spec)}")
         if spec.type == "whole" and value != int(value):
-            return _raise(bad(f"must be a whole number{_bound_text(spec)}"))
+            raise bad(f"must be a whole number{_bound_text(spec)}")
         if spec.lo is not None and (value <= spec.lo if spec.lo_open else value < spec.lo):
-            return _raise(bad(f"must be {noun}{_bound_text(spec)}"))
+            raise bad(f"must be {noun}{_bound_text(spec)}")
         if spec.hi is not None and value > spec.hi:
-            return _raise(bad(f"must be at most {spec.hi:g}"))
+            raise bad(f"must be at most {spec.hi:g}")
         return int(value) if spec.type == "whole" else float(value)
     if spec.type == "bool":
         if not isinstance(value, bool):
-            return _raise(bad("must be true or false"))
+            raise bad("must be true or false")
         return value
     if spec.type == "choice":
         if not isinstance(value, str) or value.strip().lower() not in spec.choices:
-            return _raise(bad(f"must be one of {', '.join(spec.choices)}"))
+            raise bad(f"must be one of {', '.join(spec.choices)}")
         return value.strip().lower()
     if not isinstance(value, str):
-        return _raise(bad("must be text"))
+        raise bad("must be text")
     if len(value) > 200 or any(ord(c) < 32 for c in value):
-        return _raise(bad("must be one line of at most 200 characters"))
+        raise bad("must be one line of at most 200 characters")
     return value
-
-
-def _raise(e: Exception):
-    raise e
 
 
 def _check_section(section: str, data: Any, src: str) -> dict:

@@ -250,7 +250,10 @@ def _check_row(row: dict, where: str) -> None:
 
 
 def _blank_row() -> dict:
-    return {c: (math.nan if c in NUMERIC_COLUMNS else ((), "")[c != "aliases"]) for c in COLUMNS}
+    """A row with every cell unknown: NaN figures, no aliases, empty text."""
+    row: dict = {c: "" for c in COLUMNS}
+    row.update({c: math.nan for c in NUMERIC_COLUMNS}, aliases=())
+    return row
 
 
 def _load_files(paths: list[Path]) -> list[dict]:

@@ -17,7 +17,7 @@ factors (advisor.model.efficiency), giving the point estimate and its low/high r
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -123,7 +123,6 @@ class Estimates:
     low: dict[str, np.ndarray]
     high: dict[str, np.ndarray]
     calibrated: np.ndarray
-    notes: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.table)
