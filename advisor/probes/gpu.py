@@ -13,6 +13,7 @@ and the others go on.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import logging
 import os
@@ -293,39 +294,31 @@ def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) ->
 
     # device memory bandwidth: copy, read + write bytes
     ctx.check()
-    try:
+    with _substep(ctx, f"gpu{index}.memory_bandwidth"):
         nbytes = (256 if ctx.quick else 1024) * 2**20
         src = torch.ones(nbytes // 4, device=dev, dtype=torch.float32)
         dst = torch.empty_like(src)
         r = _timed_rate(ctx, lambda: dst.copy_(src), 2.0 * nbytes, sync, per)
         out["memory_bandwidth_gbps"] = round(r["best"] / 1e9, 1)
         src = dst = None
-    except ctx_errors():
-        raise
-    except Exception as e:
-        ctx.error(f"gpu{index}.memory_bandwidth", e)
     torch.cuda.empty_cache()
     ctx.progress(0.7, f"GPU {index} memory bandwidth")
 
     # host -> device, from pinned memory
     ctx.check()
-    try:
+    with _substep(ctx, f"gpu{index}.host_to_device"):
         nbytes = 256 * 2**20
         host = torch.ones(nbytes // 4, dtype=torch.float32).pin_memory()
         dst = torch.empty(nbytes // 4, device=dev, dtype=torch.float32)
         r = _timed_rate(ctx, lambda: dst.copy_(host, non_blocking=True), float(nbytes), sync, per)
         out["host_to_device_gbps"] = round(r["best"] / 1e9, 2)
         host = dst = None
-    except ctx_errors():
-        raise
-    except Exception as e:
-        ctx.error(f"gpu{index}.host_to_device", e)
     torch.cuda.empty_cache()
     ctx.progress(0.8, f"GPU {index} host-to-device")
 
     # latency against batch: one MLP block d -> 4d -> d
     ctx.check()
-    try:
+    with _substep(ctx, f"gpu{index}.latency_by_batch"):
         dtype = torch.bfloat16 if "bf16" in tflops else torch.float16
         d = MLP_D
         w1 = torch.randn(d, 4 * d, device=dev, dtype=dtype) * 0.02
@@ -364,13 +357,21 @@ def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) ->
         out["latency_model"] = {"kind": "transformer MLP block", "d_model": d, "d_ff": 4 * d,
                                 "precision": "bf16" if dtype is torch.bfloat16 else "fp16"}
         w1 = w2 = None
-    except ctx_errors():
-        raise
-    except Exception as e:
-        ctx.error(f"gpu{index}.latency_by_batch", e)
     torch.cuda.empty_cache()
     out["probe_s"] = round(time.perf_counter() - started, 2)
     return out
+
+
+@contextlib.contextmanager
+def _substep(ctx, name: str):
+    """One sub-step of a GPU probe: its failure (an unsupported precision, out of memory) is
+    recorded under `name` and the probe goes on; cancel and timeout still end the probe."""
+    try:
+        yield
+    except ctx_errors():
+        raise
+    except Exception as e:
+        ctx.error(name, e)
 
 
 def ctx_errors() -> tuple[type[BaseException], ...]:
@@ -399,7 +400,7 @@ def _probe_cupy_device(ctx, cp, index: int, nvml: _Nvml, budget_s: float) -> dic
         tflops, power = {}, {}
         for prec, dtype in (("fp32", cp.float32), ("fp16", cp.float16)):
             ctx.check()
-            try:
+            with _substep(ctx, f"gpu{index}.matmul_{prec}"):
                 a = cp.random.standard_normal((n, n), dtype=cp.float32).astype(dtype)
                 b = cp.random.standard_normal((n, n), dtype=cp.float32).astype(dtype)
                 c = cp.empty((n, n), dtype=dtype)
@@ -410,10 +411,6 @@ def _probe_cupy_device(ctx, cp, index: int, nvml: _Nvml, budget_s: float) -> dic
                     power[prec] = {"power_w": round(r["power_w"], 1), "energy_j_per_tflop": round(r["power_w"] / avg, 4),
                                    "tflop_per_joule": round(avg / r["power_w"], 4)}
                 del a, b, c
-            except ctx_errors():
-                raise
-            except Exception as e:
-                ctx.error(f"gpu{index}.matmul_{prec}", e)
         out["matmul_tflops"] = tflops
         if power:
             out["power_by_precision"] = power
@@ -422,19 +419,15 @@ def _probe_cupy_device(ctx, cp, index: int, nvml: _Nvml, budget_s: float) -> dic
             out["energy_j_per_tflop"] = headline["energy_j_per_tflop"]
             out["tflop_per_joule"] = headline["tflop_per_joule"]
         ctx.check()
-        try:
+        with _substep(ctx, f"gpu{index}.memory_bandwidth"):
             nbytes = (256 if ctx.quick else 1024) * 2**20
             src = cp.ones(nbytes // 4, dtype=cp.float32)
             dst = cp.empty_like(src)
             r = _timed_rate(ctx, lambda: cp.copyto(dst, src), 2.0 * nbytes, sync, per)
             out["memory_bandwidth_gbps"] = round(r["best"] / 1e9, 1)
             src = dst = None
-        except ctx_errors():
-            raise
-        except Exception as e:
-            ctx.error(f"gpu{index}.memory_bandwidth", e)
         ctx.check()
-        try:
+        with _substep(ctx, f"gpu{index}.host_to_device"):
             nbytes = 256 * 2**20
             mem = cp.cuda.alloc_pinned_memory(nbytes)
             host = np.frombuffer(mem, dtype=np.float32, count=nbytes // 4)
@@ -442,10 +435,6 @@ def _probe_cupy_device(ctx, cp, index: int, nvml: _Nvml, budget_s: float) -> dic
             dst = cp.empty(nbytes // 4, dtype=cp.float32)
             r = _timed_rate(ctx, lambda: dst.set(host), float(nbytes), sync, per)
             out["host_to_device_gbps"] = round(r["best"] / 1e9, 2)
-        except ctx_errors():
-            raise
-        except Exception as e:
-            ctx.error(f"gpu{index}.host_to_device", e)
         cp.get_default_memory_pool().free_all_blocks()
         return out
 
@@ -471,12 +460,8 @@ def probe_gpus(ctx) -> list[dict]:
             for i in range(count):
                 ctx.check()
                 budget = ctx.time_left() / (count - i)
-                try:
+                with _substep(ctx, f"gpu{i}"):
                     results.append(_probe_torch_device(ctx, torch, i, nvml, budget))
-                except ctx_errors():
-                    raise
-                except Exception as e:
-                    ctx.error(f"gpu{i}", e)
         else:
             import cupy as cp
 
@@ -484,12 +469,8 @@ def probe_gpus(ctx) -> list[dict]:
             for i in range(count):
                 ctx.check()
                 budget = ctx.time_left() / (count - i)
-                try:
+                with _substep(ctx, f"gpu{i}"):
                     results.append(_probe_cupy_device(ctx, cp, i, nvml, budget))
-                except ctx_errors():
-                    raise
-                except Exception as e:
-                    ctx.error(f"gpu{i}", e)
     finally:
         nvml.close()
     return results
