@@ -70,6 +70,25 @@ def reset(plot: pg.PlotItem) -> None:
     plot.showGrid(x=False, y=False)
 
 
+def plain_number(x: float) -> str:
+    """A tick value as people write it: 0.25, 7, 7,000, 20k, 3M, 1.5G."""
+    a = abs(x)
+    if a >= 1e9:
+        return f"{x / 1e9:.3g}G"
+    if a >= 1e6:
+        return f"{x / 1e6:.3g}M"
+    if a >= 1e4:
+        return f"{x / 1e3:.3g}k"
+    if a >= 1:
+        return f"{x:,.0f}" if a >= 10 else f"{x:.2g}"
+    return f"{x:.2g}"
+
+
+def _log_tick_strings(values, scale, spacing) -> list[str]:
+    """pyqtgraph's log-axis labels (values are log10 of the data), as plain numbers."""
+    return [plain_number(10 ** v) for v in values]
+
+
 def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend: bool = False,
           legend_at: tuple[int, int] = (-10, 10)) -> None:
     plot.setTitle(f"<span style='font-size:11pt; font-weight:600'>{title}</span>", color=theme.chart_fg)
@@ -79,6 +98,7 @@ def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend
         ax.setTextPen(pg.mkPen(theme.chart_fg))
         ax.setLabel(label, color=theme.chart_fg)
         ax.enableAutoSIPrefix(False)  # "(x0.001)" next to a unit confuses: ticks carry the value
+        ax.logTickStrings = _log_tick_strings  # "7,000" and "20M" rather than "7·10³"
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     if legend and plot.legend is None:
         plot.addLegend(offset=legend_at, labelTextColor=theme.chart_fg,

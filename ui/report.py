@@ -864,7 +864,7 @@ def _chart_caption(d: ReportData, key: str) -> str:
         front = [str(n) for n, f in zip(cvl["names"], cvl["pareto"]) if f]
         return (f"{len(cvl['ids'])} devices that fit and have a price. Pareto front (green, labelled): "
                 f"{_e(', '.join(front[:6]) or 'none')}{'…' if len(front) > 6 else ''}: no other device is cheaper, "
-                "faster and more frugal at once.")
+                "faster and more frugal at once (the dashed staircase: cost and latency alone).")
     if key == "energy":
         return ("Energy at the wall for the top-ranked devices (average power incl. idle time between requests, times "
                 "the facility's PUE). Serving pays it on every request; training pays it once.")

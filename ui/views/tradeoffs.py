@@ -119,9 +119,9 @@ class TradeoffsView(QWidget):
                 cvl = d["cost_vs_latency"]
                 front = [str(n) for n, f in zip(cvl["names"], cvl["pareto"]) if f]
                 tab.caption.setText(
-                    f"{len(cvl['ids'])} devices that fit and have a price. <b>Pareto front</b> (green): "
-                    f"{', '.join(front[:6]) or 'none'}{'…' if len(front) > 6 else ''}. "
-                    "Hover a point for its figures; click it to select the device.")
+                    f"{len(cvl['ids'])} devices that fit and have a price. <b>Pareto front</b> over cost, latency "
+                    f"and energy (green): {', '.join(front[:6]) or 'none'}{'…' if len(front) > 6 else ''}; the dashed "
+                    "staircase is the cost-latency front alone. Hover a point for its figures; click it to select it.")
             elif key == "energy":
                 e = d["energy"]
                 metrics = [m for m in ("wh_per_request", "kwh_per_training_run") if m in e]
