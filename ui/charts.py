@@ -84,6 +84,20 @@ def plain_number(x: float) -> str:
     return f"{x:.2g}"
 
 
+def _tick_strings(values, scale, spacing) -> list[str]:
+    """Linear-axis labels as plain numbers; keeps enough digits to tell neighbours apart."""
+    step = abs(spacing * scale) if spacing else 0
+    out = []
+    for v in values:
+        x = v * scale
+        if step and step < 1 and abs(x) < 1e4:
+            digits = max(0, min(6, -math.floor(math.log10(step))))
+            out.append(f"{x:.{digits}f}")
+        else:
+            out.append(plain_number(x) if abs(x) >= 1 or x == 0 else f"{x:.2g}")
+    return out
+
+
 def _log_tick_strings(values, scale, spacing) -> list[str]:
     """pyqtgraph's log-axis labels (values are log10 of the data), as plain numbers."""
     return [plain_number(10 ** v) for v in values]
@@ -99,6 +113,7 @@ def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend
         ax.setLabel(label, color=theme.chart_fg)
         ax.enableAutoSIPrefix(False)  # "(x0.001)" next to a unit confuses: ticks carry the value
         ax.logTickStrings = _log_tick_strings  # "7,000" and "20M" rather than "7·10³"
+        ax.tickStrings = _tick_strings  # "20M" rather than "2e+07"
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     if legend and plot.legend is None:
         plot.addLegend(offset=legend_at, labelTextColor=theme.chart_fg,
