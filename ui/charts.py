@@ -13,6 +13,7 @@ points show their figures in a tool tip.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -84,8 +85,11 @@ def plain_number(x: float) -> str:
     return f"{x:.2g}"
 
 
-def _tick_strings(values, scale, spacing) -> list[str]:
-    """Linear-axis labels as plain numbers; keeps enough digits to tell neighbours apart."""
+def _tick_strings(axis, values, scale, spacing) -> list[str]:
+    """Axis labels as plain numbers; keeps enough digits to tell neighbours apart. On a log
+    axis the values are log10 of the data."""
+    if axis.logMode:
+        return [plain_number(10 ** v) for v in values]
     step = abs(spacing * scale) if spacing else 0
     out = []
     for v in values:
@@ -98,11 +102,6 @@ def _tick_strings(values, scale, spacing) -> list[str]:
     return out
 
 
-def _log_tick_strings(values, scale, spacing) -> list[str]:
-    """pyqtgraph's log-axis labels (values are log10 of the data), as plain numbers."""
-    return [plain_number(10 ** v) for v in values]
-
-
 def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend: bool = False,
           legend_at: tuple[int, int] = (-10, 10)) -> None:
     plot.setTitle(f"<span style='font-size:11pt; font-weight:600'>{title}</span>", color=theme.chart_fg)
@@ -112,8 +111,8 @@ def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend
         ax.setTextPen(pg.mkPen(theme.chart_fg))
         ax.setLabel(label, color=theme.chart_fg)
         ax.enableAutoSIPrefix(False)  # "(x0.001)" next to a unit confuses: ticks carry the value
-        ax.logTickStrings = _log_tick_strings  # "7,000" and "20M" rather than "7·10³"
-        ax.tickStrings = _tick_strings  # "20M" rather than "2e+07"
+        # Plain numbers on both kinds of axis: "7,000" rather than "7·10³", "20M" rather than "2e+07".
+        ax.tickStrings = functools.partial(_tick_strings, ax)
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     if legend and plot.legend is None:
         plot.addLegend(offset=legend_at, labelTextColor=theme.chart_fg,
