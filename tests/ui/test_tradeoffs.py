@@ -93,3 +93,18 @@ def test_recompute_is_fast(window, qtbot):
         st.set_workload(wl, immediate=True)
         times.append(time.perf_counter() - t0)
     assert min(times) < 0.25  # generous for a busy 2-core CI box; typical ~60 ms
+
+
+def test_axis_labels_are_plain_numbers_on_linear_and_log_axes(qapp):
+    import pyqtgraph as pg
+
+    from ui import charts
+    from ui.theme import LIGHT
+
+    plot = pg.PlotItem()
+    charts.style(plot, LIGHT, "t", "x", "y")
+    ax = plot.getAxis("left")
+    assert ax.tickStrings([0.0, 5e6, 1e7, 2e7], 1.0, 5e6) == ["0", "5M", "10M", "20M"]
+    assert ax.tickStrings([0.1, 0.2, 0.3], 1.0, 0.1) == ["0.1", "0.2", "0.3"]
+    plot.setLogMode(False, True)
+    assert ax.tickStrings([3.0, 3.30103, 4.0], 1.0, 1.0) == ["1,000", "2,000", "10k"]
