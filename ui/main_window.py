@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from ui.settings import Settings
 
 log = logging.getLogger(__name__)
+UNSAVED_FILE = "unsaved_workload.toml"
 
 TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE = range(4)
 TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine")
@@ -238,10 +239,61 @@ class MainWindow(QMainWindow):
             self.act_pdf.setToolTip("PDF reports are not available yet in this build (ui.report is missing).")
 
     def _load_initial_workload(self) -> None:
+        if self._restore_unsaved():
+            return
         last = self.settings.last_workload
         if last and Path(last).is_file() and self.open_path(last, quiet=True):
             return
         self._apply_preset(0)
+
+    # Edits not yet saved are kept across a close (nothing the user made is lost): written
+    # atomically to the config folder at close, restored, still marked unsaved, at the next start.
+    def _unsaved_path(self) -> Path:
+        from advisor.paths import config_dir
+
+        return config_dir() / UNSAVED_FILE
+
+    def _keep_unsaved(self) -> None:
+        from advisor.errors import BadInput
+        from advisor.workload import dumps_toml
+
+        path = self._unsaved_path()
+        if not (getattr(self, "_dirty", False) and self.state is not None and self.state.workload is not None):
+            path.unlink(missing_ok=True)
+            return
+        origin = str(self.current_path.resolve()) if self.current_path else ""
+        text = f"# unsaved edits of: {origin or 'a new workload'}\n" + dumps_toml(self.state.workload)
+        try:
+            from advisor.atomic import write_text_atomic
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_text_atomic(path, text)
+        except (BadInput, OSError) as e:
+            log.warning("unsaved edits not kept: %s", e)
+
+    def _restore_unsaved(self) -> bool:
+        from advisor.errors import BadInput
+        from advisor.workload import parse_text
+
+        path = self._unsaved_path()
+        if not path.is_file():
+            return False
+        try:
+            text = path.read_text(encoding="utf-8")
+            wl = parse_text(text, path.name, "toml")
+        except (BadInput, OSError, UnicodeDecodeError) as e:
+            self.notify("Unsaved edits not restored", f"{path}: {e}", "warning")
+            path.replace(path.with_suffix(".bad"))
+            return False
+        first = text.splitlines()[0] if text else ""
+        origin = first.removeprefix("# unsaved edits of: ").strip()
+        self.current_path = Path(origin) if origin and origin != "a new workload" else None
+        self.form.presets.setCurrentIndex(self.form.presets.findText(wl.name))
+        self.state.set_workload(wl, immediate=True)
+        self._dirty = True
+        self._update_title()
+        self.statusBar().showMessage("Restored the unsaved edits of your last session (save to keep them).", 8000)
+        return True
 
     # ---- workload in and out ----------------------------------------------------------
     def _apply_preset(self, index: int) -> None:
@@ -686,6 +738,7 @@ class MainWindow(QMainWindow):
 
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
+        self._keep_unsaved()
         self.cancel_report()
         if self._report_process is not None:
             self._report_process.waitForFinished(2000)

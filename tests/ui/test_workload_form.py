@@ -98,3 +98,31 @@ def test_presets_come_from_the_workloads_folder(window):
     window._on_preset(len(names) - 1)
     window.state.flush()
     assert window.state.results.workload.name == names[-1]
+
+
+def test_unsaved_edits_survive_closing_the_window(window, qtbot, tmp_path):
+    """Nothing the user made is lost: edits not yet saved come back, still marked unsaved."""
+    from advisor.paths import config_dir
+    from ui.main_window import UNSAVED_FILE, MainWindow
+    from ui.settings import Settings
+
+    st = window.state
+    before = st.results
+    _edit(qtbot, window, "inference.requests_per_day", "12345")
+    qtbot.waitUntil(lambda: st.results is not before, timeout=3000)
+    window.close()
+    kept = config_dir() / UNSAVED_FILE
+    assert kept.is_file() and "requests_per_day = 12345" in kept.read_text()
+
+    again = MainWindow(Settings())
+    qtbot.addWidget(again)
+    again.show()
+    with qtbot.waitSignal(again.ready, timeout=20000):
+        again.build()
+    qtbot.waitUntil(lambda: again._detected and not again.tasks, timeout=20000)
+    assert again.state.workload.inference.requests_per_day == 12345
+    assert again._dirty and again.windowTitle().split(" ·")[0].endswith("•")
+    assert again.save_to(tmp_path / "mine.toml")
+    again.close()
+    assert not kept.exists()  # saved: nothing left to keep
+    assert load_workload(tmp_path / "mine.toml").inference.requests_per_day == 12345
