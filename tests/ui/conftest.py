@@ -47,9 +47,9 @@ def fast_detect(monkeypatch):
     monkeypatch.setattr(advisor.detect, "cpuinfo_is_cached", lambda: False)
 
 
-@pytest.fixture
-def window(qtbot, fast_detect):
-    """The main window, built, with detection and the probe history loaded and results drawn."""
+def built_window(qtbot):
+    """A shown main window, built, with detection and the probe history loaded (start-up as a
+    user sees it); tests that prepare files first call this themselves."""
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
@@ -59,6 +59,13 @@ def window(qtbot, fast_detect):
     with qtbot.waitSignal(w.ready, timeout=20000):
         w.build()
     qtbot.waitUntil(lambda: w._detected and not w.tasks, timeout=20000)
+    return w
+
+
+@pytest.fixture
+def window(qtbot, fast_detect):
+    """The main window, built, with detection and the probe history loaded and results drawn."""
+    w = built_window(qtbot)
     w.state.flush()
     yield w
     from ui import workers

@@ -12,6 +12,7 @@ import pytest
 from PySide6.QtCore import QTimer
 
 from tests.robustness.corpus import CORPUS, cases, matches, render
+from tests.ui.conftest import built_window
 
 
 def _still_works(window, qtbot) -> None:
@@ -78,18 +79,12 @@ def test_every_bad_settings_file_starts_the_window_with_defaults(qtbot, name, te
 
 @pytest.mark.parametrize("name", ["truncated.ini", "binary_garbage.ini"])
 def test_bad_settings_notice_is_shown_by_the_built_window(qtbot, fast_detect, name):
-    from ui.main_window import MainWindow
-    from ui.settings import Settings, settings_path
+    from ui.settings import settings_path
 
     path = settings_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(CORPUS / "settings" / name, path)
-    w = MainWindow(Settings())
-    qtbot.addWidget(w)
-    w.show()
-    with qtbot.waitSignal(w.ready, timeout=20000):
-        w.build()
-    qtbot.waitUntil(lambda: w._detected and not w.tasks, timeout=20000)
+    w = built_window(qtbot)
     template = dict(cases("settings"))[name]
     if template:
         assert matches(template, w.last_message, path)
@@ -114,18 +109,11 @@ def test_every_bad_user_overlay_is_skipped_with_its_message(name, template):
 
 def test_the_window_shows_a_broken_user_overlay(qtbot, fast_detect):
     from advisor.paths import config_dir
-    from ui.main_window import MainWindow
-    from ui.settings import Settings
 
     user = config_dir() / "catalog_overlay.csv"
     user.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy(CORPUS / "overlays" / "number_as_text.csv", user)
-    w = MainWindow(Settings())
-    qtbot.addWidget(w)
-    w.show()
-    with qtbot.waitSignal(w.ready, timeout=20000):
-        w.build()
-    qtbot.waitUntil(lambda: w._detected and not w.tasks, timeout=20000)
+    w = built_window(qtbot)
     assert w.last_message == f"catalog overlay skipped: {user}:2: memory_gb: not a number: 'eighty'"
     assert len(w.state.results.estimates) > 100
 
@@ -224,9 +212,6 @@ def test_history_locked_or_corrupt_at_start_is_a_message_not_a_crash(qtbot, fast
 
     import advisor.history as history_mod
     from advisor.paths import data_dir
-    from ui.main_window import MainWindow
-    from ui.settings import Settings
-
     monkeypatch.setattr(history_mod, "BUSY_TIMEOUT_MS", 100)
     path = data_dir() / history_mod.FILE_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -235,12 +220,7 @@ def test_history_locked_or_corrupt_at_start_is_a_message_not_a_crash(qtbot, fast
     blocker = sqlite3.connect(path, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")
     try:
-        w = MainWindow(Settings())
-        qtbot.addWidget(w)
-        w.show()
-        with qtbot.waitSignal(w.ready, timeout=20000):
-            w.build()
-        qtbot.waitUntil(lambda: w._detected and not w.tasks, timeout=20000)
+        w = built_window(qtbot)
         assert "locked" in w.statusBar().currentMessage()
         assert w.state.results is not None
     finally:

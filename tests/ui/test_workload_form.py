@@ -4,6 +4,7 @@ message under the field and keeps the last valid results; open/save."""
 from __future__ import annotations
 
 from advisor.workload import SECTIONS, load_workload
+from tests.ui.conftest import built_window
 
 
 def _edit(qtbot, w, path: str, text: str):
@@ -103,8 +104,7 @@ def test_presets_come_from_the_workloads_folder(window):
 def test_unsaved_edits_survive_closing_the_window(window, qtbot, tmp_path):
     """Nothing the user made is lost: edits not yet saved come back, still marked unsaved."""
     from advisor.paths import config_dir
-    from ui.main_window import UNSAVED_FILE, MainWindow
-    from ui.settings import Settings
+    from ui.main_window import UNSAVED_FILE
 
     st = window.state
     before = st.results
@@ -114,12 +114,7 @@ def test_unsaved_edits_survive_closing_the_window(window, qtbot, tmp_path):
     kept = config_dir() / UNSAVED_FILE
     assert kept.is_file() and "requests_per_day = 12345" in kept.read_text()
 
-    again = MainWindow(Settings())
-    qtbot.addWidget(again)
-    again.show()
-    with qtbot.waitSignal(again.ready, timeout=20000):
-        again.build()
-    qtbot.waitUntil(lambda: again._detected and not again.tasks, timeout=20000)
+    again = built_window(qtbot)
     assert again.state.workload.inference.requests_per_day == 12345
     assert again._dirty and again.windowTitle().split(" ·")[0].endswith("•")
     assert again.save_to(tmp_path / "mine.toml")
