@@ -77,6 +77,26 @@ def _squash(text: str) -> str:
     return "".join(_norm_words(text))
 
 
+_COUNT_PREFIX = re.compile(r"^\s*(\d{1,6})\s*[x\u00d7*]\s*(?=\S)", re.IGNORECASE)
+_COUNT_SUFFIX = re.compile(r"(?<=\S)\s+[x\u00d7*]\s*(\d{1,6})\s*$", re.IGNORECASE)
+
+
+def split_count(text: str) -> tuple[int | None, str]:
+    """A device count written into a device name, and the name without it.
+
+    "8x A100 80GB" -> (8, "A100 80GB"); "RTX 4090 x 2" -> (2, "RTX 4090"); "2 x rtx 4090" -> (2,
+    "rtx 4090"); "RTX 4090" -> (None, "RTX 4090"). Only a whole number joined to the name by an
+    x, a multiplication sign or a star counts, so model numbers ("4090", "B200") never do.
+    """
+    m = _COUNT_PREFIX.match(text)
+    if m:
+        return int(m.group(1)), text[m.end():].strip()
+    m = _COUNT_SUFFIX.search(text)
+    if m:
+        return int(m.group(1)), text[:m.start()].strip()
+    return None, text.strip()
+
+
 @dataclass
 class Catalog:
     """The validated catalog: one row per device, numeric columns as float (NaN = unknown)."""

@@ -160,3 +160,14 @@ def test_bad_user_overlay_is_a_warning_and_builtin_still_works(tmp_path, monkeyp
     cat = load_catalog()
     assert len(cat) == len(_builtin_rows())
     assert cat.warnings and "catalog overlay skipped" in cat.warnings[0] and "memory_gb" in cat.warnings[0]
+
+
+@pytest.mark.parametrize("text, want", [
+    ("8x A100 80GB", (8, "A100 80GB")), ("RTX 4090 x 2", (2, "RTX 4090")), ("2 x rtx 4090", (2, "rtx 4090")),
+    ("3\u00d7 H100", (3, "H100")), ("4*L4", (4, "L4")), ("RTX 4090", (None, "RTX 4090")),
+    ("B200", (None, "B200")), ("x 4090", (None, "x 4090")),
+])
+def test_split_count_reads_counts_but_never_model_numbers(text, want):
+    from hardware_db.loader import split_count
+
+    assert split_count(text) == want
