@@ -59,6 +59,11 @@ def fmt_ms(ms: float) -> str:
     return f"{ms:.3g} ms"
 
 
+def plural(n: int, word: str) -> str:
+    """'1 device', '3 devices'."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
 # ---- shared plumbing ----------------------------------------------------------------------
 def reset(plot: pg.PlotItem) -> None:
     """Empty a plot (items, legend, log mode, fixed ticks) before drawing on it again."""

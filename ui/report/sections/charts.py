@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from ui.charts import fmt_money, fmt_ms
+from ui.charts import fmt_money, fmt_ms, plural
 from ui.report.text import esc
 
 
@@ -33,7 +33,7 @@ def chart_caption(d, key: str) -> str:
     if key == "cost_vs_latency":
         cvl = c["cost_vs_latency"]
         front = [str(n) for n, f in zip(cvl["names"], cvl["pareto"]) if f]
-        return (f"{len(cvl['ids'])} devices that fit and have a price. Pareto front (green, labelled): "
+        return (f"{plural(len(cvl['ids']), 'device')} that fit and have a price. Pareto front (green, labelled): "
                 f"{esc(', '.join(front[:6]) or 'none')}{'…' if len(front) > 6 else ''}: no other device is cheaper, "
                 "faster and more frugal at once (the dashed staircase: cost and latency alone).")
     if key == "energy":
