@@ -138,6 +138,9 @@ class MainWindow(QMainWindow):
         for k, title in enumerate(TAB_TITLES):
             self._action(title, lambda _=False, k=k: self.tabs.setCurrentIndex(k), f"Ctrl+{k + 1}",
                          f"Show {title}", v, name=f"tab-{k}")
+        self._action("Next tab", lambda: self._step_tab(1), "Ctrl+Tab", "Show the next tab", v, name="next-tab")
+        self._action("Previous tab", lambda: self._step_tab(-1), "Ctrl+Shift+Tab", "Show the previous tab", v,
+                     name="previous-tab")
         v.addSeparator()
         self.act_theme = self._action("&Dark theme", self.toggle_theme, "Ctrl+T", "Switch light/dark", v, name="theme")
         self.act_theme.setCheckable(True)
@@ -160,6 +163,9 @@ class MainWindow(QMainWindow):
         self._action("&About", self.show_about, None, "About", h, name="about")
         for a in (self.act_save, self.act_save_as, self.act_pdf, self.act_csv, self.act_chart, self.act_quick):
             a.setEnabled(False)
+
+    def _step_tab(self, step: int) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
 
     # ---- build (after the window is shown) -------------------------------------------
     def build(self) -> None:
@@ -766,22 +772,31 @@ class MainWindow(QMainWindow):
             if self.tradeoffs is not None:
                 self.tradeoffs.set_theme(theme)
 
-    def notify(self, title: str, text: str, level: str = "info") -> None:
-        """Tell the user something without blocking (window-modal box, status bar)."""
+    def notify(self, title: str, text: str, level: str = "info", *, status: str | None = None) -> None:
+        """Tell the user something without blocking (window-modal box, status bar). Plain text
+        always: messages quote file names and values from files. `status`: a one-line form
+        for the status bar (default: the text, its lines joined)."""
         self.last_message = text
-        self.statusBar().showMessage(text, 8000)
+        self.statusBar().showMessage(status if status is not None else " ".join(text.split("\n")), 8000)
         if QApplication.platformName() == "offscreen":
             log.warning("%s: %s", title, text)
             return
         icon = {"warning": QMessageBox.Warning, "error": QMessageBox.Critical}.get(level, QMessageBox.Information)
         box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box.setTextFormat(Qt.PlainText)
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
 
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every action with a shortcut, in menu order."""
+        return [(a.shortcut().toString(QKeySequence.NativeText), a.text().replace("&", "").rstrip("…"))
+                for a in self.actions() if not a.shortcut().isEmpty()]
+
     def show_shortcuts(self) -> None:
-        lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
-                 for a in self.actions() if not a.shortcut().isEmpty()]
-        self.notify("Keyboard shortcuts", "<table cellpadding=3>" + "".join(lines) + "</table>")
+        """F1: the shortcuts as plain text (one line each in the box; one line in the status bar)."""
+        items = self.shortcut_list()
+        self.notify("Keyboard shortcuts", "\n".join(f"{keys}\t{what}" for keys, what in items),
+                    status=" · ".join(f"{keys} {what}" for keys, what in items))
 
     def show_about(self) -> None:
         from advisor import __version__

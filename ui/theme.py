@@ -101,5 +101,7 @@ def style_sheet(t: Theme) -> str:
     QLineEdit[invalid="true"] {{ border: 1px solid {t.error}; border-radius: 3px; }}
     QTabBar::tab {{ padding: 6px 14px; }}
     QTableView {{ gridline-color: {t.border}; }}
+    QTableView, QTextBrowser {{ border: 1px solid {t.border}; }}
+    QTableView:focus, QTextBrowser:focus {{ border: 2px solid {t.accent}; }}
     QHeaderView::section {{ padding: 4px 6px; font-weight: 600; }}
     """

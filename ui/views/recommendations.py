@@ -4,6 +4,7 @@ ticked for the side-by-side comparison."""
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -475,6 +476,9 @@ class RecommendationsView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.table.setWordWrap(False)
+        # Tab moves on to the next control (the details, the form), as everywhere else; the
+        # arrow keys move between rows. (Tab walking 19 cells per row trapped keyboard users.)
+        self.table.setTabKeyNavigation(False)
         self.badges = BadgeDelegate(self.theme, self.table)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.model.compare_toggled.connect(self.compare_toggled)
@@ -576,7 +580,7 @@ class RecommendationsView(QWidget):
         p = r.estimates.point
         name = r.estimates.table.names[best]
         phase = {"inference": "serving", "training": "training", "both": "training + serving"}[r.ranking.phase]
-        bits = [f"Best for {phase} <b>{wl.name or 'this workload'}</b>: <b>{name}</b>"]
+        bits = [f"Best for {phase} <b>{html.escape(wl.name or 'this workload')}</b>: <b>{html.escape(str(name))}</b>"]
         if r.ranking.phase == "training":
             bits.append(f"{fmt_money(p['train_cost_usd'][best])} in {p['time_hours'][best] / 24:,.1f} days")
         else:
@@ -590,7 +594,7 @@ class RecommendationsView(QWidget):
             for phase_name in ("training", "inference"):
                 b = rank(r.estimates, phase_name).best()
                 if b is not None:
-                    extra.append(f"{phase_name} alone: {r.estimates.table.names[b]}")
+                    extra.append(f"{phase_name} alone: {html.escape(str(r.estimates.table.names[b]))}")
             if np.isfinite(p["inference_share"][best]):
                 bits.append(f"inference is {p['inference_share'][best]:.0%} of the lifetime cost")
             if extra:
