@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from advisor.cli.common import add_catalog_arg, examples, load_catalog_for
 from advisor.errors import BadInput
@@ -18,7 +19,8 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
-    p.add_argument("--device", required=True, metavar="DEV", help="catalog id, name or alias (e.g. 'h100 sxm', rtx-4090)")
+    p.add_argument("--device", required=True, metavar="DEV", help="catalog id, name or alias as people write it (e.g. 'h100 sxm', rtx-4090, "
+                   "'8x A100 80GB' = --count 8 unless --count is given)")
     p.add_argument("--count", type=int, metavar="N", help="devices per inference replica / for training (default: sized)")
     p.add_argument("--json", action="store_true", help="print the estimate as JSON")
     add_catalog_arg(p)
@@ -38,7 +40,14 @@ def run(args) -> int:
     from advisor.model.estimate import estimate_table
 
     cat = load_catalog_for(args)
-    row = cat.resolve(args.device)
+    found = cat.resolve_name(args.device)
+    row = found.row
+    if found.note:
+        print(f"note: {found.note}", file=sys.stderr)
+    if args.count is None and found.count is not None:  # "8x A100 80GB": the name's count
+        if not 1 <= found.count <= 100_000:
+            raise BadInput(f"--device: the count in '{args.device}' must be from 1 to 100000, got {found.count}")
+        args.count = found.count
     table = device_table(cat)
     idx = int((table.ids == row["id"]).nonzero()[0][0])
     est = estimate_table(wl, table.take([idx]), count=args.count, calibrations=stored_calibrations())
