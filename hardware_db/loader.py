@@ -125,9 +125,12 @@ _CORE_TOKEN = re.compile(r"^\d+core$")
 _POWER_TOKEN = re.compile(r"^\d+w$")
 
 
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u00a0]")  # typographic hyphens and no-break spaces
+
+
 def _tokens(text: str) -> str:
     """`text` lower-cased with memory, power and GPU-core figures folded into single tokens."""
-    t = _MAC_PRODUCT.sub(" ", text.lower())
+    t = _MAC_PRODUCT.sub(" ", _DASHES.sub("-", text.lower()).replace("\u00d7", "x"))
     t = _CPU_CORES.sub(" ", t)  # "16-core CPU" says nothing about which GPU variant
     t = _CORES.sub(lambda m: f" {int(m.group(1))}core ", t)
     t = _MEMORY.sub(lambda m: f" {float(m.group(1)):g}gb ", t)
@@ -188,9 +191,17 @@ def _match_key(hard: list[str], soft: list[str], c_words: tuple[str, ...]) -> tu
     for w in soft:
         if w in free:
             free.remove(w)
-        elif _CORE_TOKEN.match(w) and any(_CORE_TOKEN.match(c) for c in c_words):
-            return None
     return (partial, len(free))
+
+
+def _cores_disagree(soft: list[str], names: tuple[str, ...]) -> bool:
+    """A GPU core count in the query that differs from the one the device's names give
+    ("M1 Max 24-core" is not the 32-core row, even through its shared alias "Apple M1 Max")."""
+    want = {w for w in soft if _CORE_TOKEN.match(w)}
+    if not want:
+        return False
+    have = {w for n in names for w in _name_words(n) if _CORE_TOKEN.match(w)}
+    return bool(have) and not (want & have)
 
 
 def _memory_disagrees(soft: list[str], row: dict) -> bool:
@@ -278,7 +289,7 @@ class Catalog:
             return Resolution(self._by_id[exact.pop()], count)
         best: dict[str, tuple[int, int]] = {}
         for r in self.rows:
-            if soft and _memory_disagrees(soft, r):
+            if soft and (_memory_disagrees(soft, r) or _cores_disagree(soft, (r["id"], r["name"], *r["aliases"]))):
                 continue
             for cand in (r["id"], r["name"], *r["aliases"]):
                 key = (0, 0) if r["id"] in exact else _match_key(hard, soft, _name_words(cand))
