@@ -110,10 +110,11 @@ def split_count(text: str) -> tuple[int | None, str]:
 _FILLER = frozenset({
     "nvidia", "amd", "intel", "apple", "google", "aws", "amazon", "habana", "qualcomm", "ampere",
     "geforce", "r", "tm", "graphics", "gpu", "gpus", "processor", "accelerator", "card", "chip",
+    "with", "the",
 })
 # Mac product names around an Apple chip ("MacBook Pro M3 Max", "Mac Studio M2 Ultra"): the
 # "Pro" of "MacBook Pro" must not read as the M3 Pro.
-_MAC_PRODUCT = re.compile(r"\b(?:macbook\s*(?:pro|air)?|mac\s*(?:studio|mini|pro)|imac|mac)\b")
+_MAC_PRODUCT = re.compile(r"\b(?:macbook\s*(?:pro|air)?|mac\s*(?:studio|mini|pro)|imac|mac)\b", re.IGNORECASE)
 # Figures written into a name, normalised to one token so "80G", "80 GB" and "80GB" agree.
 _MEMORY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:gb|gib|g)(?!\w)")
 _POWER = re.compile(r"(?<![\w.])(\d{2,5})\s*w(?!\w)")
@@ -143,19 +144,31 @@ def _is_soft(word: str) -> bool:
                 or _MEMORY_TYPE.match(word))
 
 
+_GPU_CORES_NOTE = re.compile(r"(?<![\w.])(\d{1,3})[\s-]*(?:cores?|c)[\s-]+gpu(?!\w)", re.IGNORECASE)
+_SCREEN = re.compile(r"(?<![\w.])\d{2}(?:\.\d)?[\s-]*(?:inch|in|\"|\u2033)(?!\w)", re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
 def _query_words(query: str) -> tuple[list[str], list[str]]:
     """(hard words, soft words) of what a person typed.
 
     Hard words must all be found in a device's name; soft words (memory, power, GPU cores,
     memory type) help choose among variants. Notes in parentheses are dropped except for the
-    figures in them ("A100 (40G)", "Apple M1 Max (64GB)").
+    memory and GPU-core figures in them ("A100 (40G)", "Apple M1 Max (64GB)"; "(10 cores)"
+    alone is a CPU core count and is dropped too). Run-together names from file and system
+    names ("GH200_GraceHopper_96GB", "GeForceRTX_3080") are split at their capitals.
     """
-    t = _tokens(query)
-    notes = re.findall(r"\(([^()]*)\)", t)
-    t = re.sub(r"\([^()]*\)", " ", t)
-    words = [w for w in _norm_words(t) if w not in _FILLER]
+    text = _SCREEN.sub(" ", _DASHES.sub("-", query))  # "16-inch M1 Max MacBook Pro"
+    text = _MAC_PRODUCT.sub(" ", re.sub(r"(?i)geforce", " geforce ", text))
+    text = _CAMEL.sub(" ", text)
+    notes = re.findall(r"\(([^()]*)\)", text)
+    text = re.sub(r"\([^()]*\)", " ", text)
+    words = [w for w in _norm_words(_tokens(text)) if w not in _FILLER]
     soft = [w for w in words if _is_soft(w)]
-    soft += [w for n in notes for w in _norm_words(n) if _is_soft(w)]
+    for n in notes:
+        n = _GPU_CORES_NOTE.sub(lambda m: f" {int(m.group(1))}core ", n)
+        n = _CORES.sub(" ", n.lower())  # a bare "(10 cores)" is the CPU's
+        soft += [w for w in _norm_words(_tokens(n)) if _is_soft(w)]
     return [w for w in words if not _is_soft(w)], soft
 
 
@@ -475,15 +488,15 @@ def _check_names(rows: list[dict]) -> None:
             o = owner.get(_squash(a))
             if o is not None and o != r["id"]:
                 raise CatalogError(f"{r['file']}: aliases: '{a}' is the id or name of {o}")
-    defaults: dict[tuple[str, ...], str] = {}
+    defaults: dict[tuple[str, ...], dict] = {}
     for r in rows:
         for d in r.get("default_variant", ()):
             key = tuple(sorted(_name_words(d)))
             if not key:
                 raise CatalogError(f"{r['file']}: default_variant: '{d}' has no words")
-            if key in defaults and defaults[key] != r["id"]:
-                raise CatalogError(f"{r['file']}: default_variant: '{d}' is already the default of {defaults[key]}")
-            defaults[key] = r["id"]
+            other = defaults.setdefault(key, r)
+            if other["id"] != r["id"]:
+                raise CatalogError(f"{r['file']}: default_variant: '{d}' is also the default of {other['id']} ({other['file']})")
 
 
 def apply_overlay(rows: list[dict], path: Path) -> list[dict]:
