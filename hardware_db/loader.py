@@ -247,6 +247,24 @@ class Resolution:
     note: str | None = None
 
 
+def purchase_price(row: dict) -> tuple[float, str]:
+    """(USD to buy one device, what that figure is) for owned-hardware costing.
+
+    The launch list price where one was published; else the middle of the dated street,
+    report or list range, labelled as such ("report figure 2024-10: $30,000-$40,000") so a
+    figure from a press report is never shown as a list price; else (NaN, "").
+    """
+    launch = row.get("launch_price_usd", math.nan)
+    if isinstance(launch, float) and math.isfinite(launch):
+        return launch, "launch list price"
+    low, high = row.get("street_price_usd_low", math.nan), row.get("street_price_usd_high", math.nan)
+    if isinstance(low, float) and math.isfinite(low) and isinstance(high, float) and math.isfinite(high):
+        kind = {"street": "street price", "report": "report figure", "list": "list price"}.get(row.get("street_price_basis", ""), "price")
+        span = f"${low:,.0f}" if low == high else f"${low:,.0f}-${high:,.0f}"
+        return (low + high) / 2, f"{kind} {row.get('street_price_seen', '')}: {span}".replace(" :", ":")
+    return math.nan, ""
+
+
 @dataclass
 class Catalog:
     """The validated catalog: one row per device, numeric columns as float (NaN = unknown)."""

@@ -53,6 +53,10 @@ def run(args) -> int:
     est = estimate_table(wl, table.take([idx]), count=args.count, calibrations=stored_calibrations())
     rec = est.record(0)
     rec["workload"] = wl.name
+    from hardware_db.loader import purchase_price
+
+    usd, what = purchase_price(row)
+    rec["purchase_price"] = {"usd_per_device": None if usd != usd else usd, "basis": what or None}
     if args.json:
         print_json(rec)
     else:
@@ -103,6 +107,9 @@ def format_estimate(rec: dict) -> str:
             f"    energy                {_n(t['energy_kwh'], '{:,.0f}')} kWh, {_n(t['co2_kg'], '{:,.0f}')} kg CO2",
             f"    cost                  ${_n(t['cost_usd'], '{:,.0f}')}{_r(rg, 'cost_usd', '{:,.0f}')}  [{t['price_basis']}]",
         ]
+    pp = rec.get("purchase_price") or {}
+    if pp.get("usd_per_device") is not None:
+        lines.append(f"  purchase price: ${pp['usd_per_device']:,.0f} per device ({pp['basis']})")
     if "lifecycle" in rec:
         lc = rec["lifecycle"]
         lines.append(f"  lifecycle: training ${_n(lc['training_cost_usd'], '{:,.0f}')} vs inference "
