@@ -65,7 +65,7 @@ MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 BANDWIDTH_BY_MEMORY = {
     "hbm": (100, 12_000),
     "gddr": (40, 2_500),
-    "lpddr": (25, 1_200),
+    "lpddr": (10, 1_200),  # a 32-bit LPDDR4X board (Raspberry Pi 5) has 17 GB/s
     "ddr": (10, 1_200),
     "sram": (100, 100_000),
 }
@@ -110,7 +110,7 @@ def split_count(text: str) -> tuple[int | None, str]:
 _FILLER = frozenset({
     "nvidia", "amd", "intel", "apple", "google", "aws", "amazon", "habana", "qualcomm", "ampere",
     "geforce", "r", "tm", "graphics", "gpu", "gpus", "processor", "accelerator", "card", "chip",
-    "with", "the",
+    "with", "the", "w",  # "w/ Radeon 8060S"
 })
 # Mac product names around an Apple chip ("MacBook Pro M3 Max", "Mac Studio M2 Ultra"): the
 # "Pro" of "MacBook Pro" must not read as the M3 Pro.
@@ -317,7 +317,10 @@ class Catalog:
         q_squash = _squash(text)
         exact = {r["id"] for r in self.rows for cand in (r["id"], r["name"], *r["aliases"]) if _squash(cand) == q_squash}
         if len(exact) == 1:
-            return Resolution(self._by_id[exact.pop()], count)
+            only = self._by_id[next(iter(exact))]
+            # a bare family name that is also an alias ("H200") still says which variant it took
+            if q_squash not in {_squash(d) for d in only["default_variant"]}:
+                return Resolution(only, count)
         best: dict[str, tuple[int, int]] = {}
         for r in self.rows:
             if soft and (_memory_disagrees(soft, r) or _cores_disagree(soft, (r["id"], r["name"], *r["aliases"]))):

@@ -144,6 +144,25 @@ SPELLINGS: list[tuple[str, str, int | None]] = [
     ("AMD EPYC 9654 96-Core Processor", "epyc-9654", None),
     ("Intel(R) Xeon(R) Platinum 8480+", "xeon-8480p", None),
     ("13th Gen Intel(R) Core(TM) i9-13900K", "core-i9-13900k", None),
+    # devices added for issue #14, as the pages they were read from write them
+    ("HGX H20", "h20", None),  # TweakTown / smbom, 2024
+    ("NVIDIA H800", "h800-sxm", None),  # aiwiki
+    ("L20 PCIe", "l20", None),  # ArthurChiao's data-sheet table
+    ("A10G", "a10g", None),  # baseten
+    ("NVIDIA DGX Spark", "gb10-dgx-spark", None),  # ai-infrastructure.net
+    ("GB10 Grace Blackwell", "gb10-dgx-spark", None),  # meterpreter (Hot Chips)
+    ("Project DIGITS", "gb10-dgx-spark", None),  # aiwiki
+    ("AMD RYZEN AI MAX+ PRO 395 w/Radeon 8060S", "ryzen-ai-max-plus-395", None),  # hothardware (Geekbench listing)
+    ("Ryzen AI Max+ 395", "ryzen-ai-max-plus-395", None),  # svethardware
+    ("Intel Arc B580", "arc-b580", None),  # comparegpus
+    ("Intel Core Ultra 7 258V (Lunar Lake)", "core-ultra-7-258v", None),  # runlocalai
+    ("Intel Xeon W9-3495X", "xeon-w9-3495x", None),  # elchapuzas
+    ("Raspberry Pi 5", "raspberry-pi-5", None),  # liliputing
+    ("Nvidia RTX PRO 5000 Blackwell", "rtx-pro-5000-blackwell", None),  # itdaily list
+    ("Nvidia RTX PRO 6000 Blackwell Max-Q Workstation Edition", "rtx-pro-6000-blackwell-maxq", None),  # itdaily list
+    ("Nvidia RTX PRO 6000 Blackwell Workstation Edition", "rtx-pro-6000-blackwell", None),  # itdaily list
+    ("AMD Instinct MI300X", "mi300x", None),  # gpu.blog
+    ("Intel Gaudi 3", "gaudi3", None),  # nextplatform
 ]
 
 # Spellings from the same pages whose device the catalog does not carry: they must fail
