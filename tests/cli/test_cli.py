@@ -83,7 +83,8 @@ def test_bad_workloads_exit_2_with_one_line(tmp_path, data, field):
 
 @pytest.mark.parametrize("args, expected", [
     (("estimate", "--workload", "WL", "--device", "no such gpu 123"), "no catalog device matches 'no such gpu 123'"),
-    (("estimate", "--workload", "WL", "--device", "h100"), "'h100' is ambiguous"),
+    (("estimate", "--workload", "WL", "--device", "mi300"), "'mi300' is ambiguous"),
+    (("estimate", "--workload", "WL", "--device", "0x rtx 4090"), "the count in '0x rtx 4090' must be from 1 to 100000"),
     (("estimate", "--workload", "/nonexistent/w.toml", "--device", "l4"), "/nonexistent/w.toml: file not found"),
     (("estimate", "--workload", "WL", "--device", "l4", "--count", "0"), "--count must be a whole number"),
     (("estimate", "--workload", "WL"), "the following arguments are required: --device"),
@@ -176,3 +177,16 @@ def test_the_app_without_a_display_says_what_to_do_instead_of_hanging():
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip() == ("error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): "
                                 "run the headless commands (see --help) or --screenshot FILE.png")
+
+
+def test_device_names_as_people_write_them(tmp_path):
+    """A count in the name is the count, and a bare chip name says on stderr which variant it took."""
+    wl = workload(tmp_path, {"model": {"params_b": 7}, "inference": INF})
+    r = cli("estimate", "--workload", wl, "--device", "8x A100 80GB", "--json")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["device"] == "a100-sxm4-80gb" and rec["count"] == 8
+    assert r.stderr.strip() == ("note: 'A100 80GB' taken as A100 SXM4 80GB (a100-sxm4-80gb), the catalog's default "
+                                "variant; also: A100 PCIe 80GB")
+    r = cli("estimate", "--workload", wl, "--device", "RTX 4090 x 2", "--count", "3", "--json")
+    assert json.loads(r.stdout)["count"] == 3 and r.stderr == ""  # --count wins over the name
