@@ -111,6 +111,9 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
                   choices=("none", "auto")),
         _num("host_memory_gb", "Host memory", "System RAM for offloaded layers (default: this machine's RAM when "
              "known, else 64 GB).", "GB", lo=0, lo_open=True, hi=1_000_000),
+        _num("host_bandwidth_gbps", "Host bandwidth", "System-memory bandwidth the offloaded layers stream at "
+             "(default: a dual-channel DDR5 desktop, 64 GB/s; servers with 8-12 channels reach 300-460).", "GB/s",
+             lo=0, lo_open=True, hi=100_000),
         _num("bits_per_weight", "Bits per weight", "Any quantisation's average bits per weight (EXL2 4.65, IQ2_XS "
              "2.3, AWQ 4.25 ...) instead of the precision's.", "bits", lo=1, hi=32),
     ),
@@ -193,6 +196,7 @@ class InferenceSpec:
     split: str = "auto"
     offload: str = "none"
     host_memory_gb: float | None = None
+    host_bandwidth_gbps: float | None = None
     bits_per_weight: float | None = None
 
 

@@ -55,7 +55,7 @@ def err(data, src="workload.toml") -> str:
     ({"model": {"params_b": 7}, "inference": {**INF, "bogus": 1}},
      "workload.toml: inference.bogus is not a known field (known: precision, requests_per_day, prompt_tokens, "
      "output_tokens, batch_size, kv_cache_precision, latency_slo_ms, cost_per_request_usd, engine, split, offload, "
-     "host_memory_gb, bits_per_weight)"),
+     "host_memory_gb, host_bandwidth_gbps, bits_per_weight)"),
     ({"model": {"params_b": 7}, "inference": {"precision": "fp16"}},
      "workload.toml: inference.requests_per_day is required (traffic: requests served per day)"),
     ({"model": {}, "inference": INF},
