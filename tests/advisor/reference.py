@@ -174,7 +174,7 @@ def summary(results: list[dict], key: str) -> dict[str, tuple[int, float, float,
 
 
 def table(title: str, s: dict) -> str:
-    lines = [f"{title}", f"| group | rows | median error | lowest ratio | highest ratio |", "|---|---|---|---|---|"]
+    lines = [title, "| group | rows | median error | lowest ratio | highest ratio |", "|---|---|---|---|---|"]
     for k, (n, med, lo, hi) in s.items():
         lines.append(f"| {k} | {n} | {med:.0%} | {lo:.2f} | {hi:.2f} |")
     return "\n".join(lines)

@@ -34,7 +34,7 @@ def test_single_stream_decode_by_engine(decode):
     by_engine = R.summary(decode, "engine")
     print("\n" + R.table("decode by engine", by_engine))
     print(R.table("decode by device class", R.summary(decode, "class")))
-    for engine, (n, median_error, lo, hi) in by_engine.items():
+    for engine, (_rows, median_error, lo, hi) in by_engine.items():
         assert median_error <= 0.15, (engine, median_error)
         assert lo >= 0.5 and hi <= 2.0, (engine, lo, hi)
 
