@@ -106,12 +106,11 @@ DEFAULT_HOST_MEMORY_GB = 64.0  # when this machine's RAM cannot be read
 # - frozen weights: 16-bit (LoRA) or NF4 with nested (double) quantisation, ~4.1 bits/parameter
 #   ("nested quantization to reduce the average memory footprint from 4.5 to 4.1 bits per
 #   parameter", T. Dettmers, huggingface/peft PR #476);
-# - adapters (rank r on q, k, v, o, gate, up, down) train in fp32: weights 4 B + gradients 4 B +
-#   Adam m and v 8 B = 16 bytes per adapter parameter;
+# - adapters (rank r on q, k, v, o, gate, up, down) keep the same state per parameter as full
+#   training (bf16 weights and gradients + fp32 master and Adam moments = 16 bytes);
 # - FLOPs: the forward (2N) and the backward through the frozen weights to the activations (2N)
 #   remain, the weight gradients (2N) do not: 4N per token instead of 6N.
 QLORA_BYTES_PER_PARAM = 4.127 / 8
-LORA_ADAPTER_BYTES = 16
 LORA_FLOPS_PER_PARAM = 4
 # QLoRA dequantises every NF4 block in the forward and the backward pass. Its author: "4-bit
 # QLoRA training speed is roughly on par with 16-bit LoRA" (artidoro/qlora issue #107); the

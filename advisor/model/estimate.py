@@ -248,7 +248,7 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
         else np.zeros(len(table))
     offloaded = np.minimum(spill, weights)
     off_frac = offloaded / weights if weights > 0 else np.zeros(len(table))
-    host_ok = offloaded <= _host_memory_gb(inf) * 1e9 * E.USABLE_MEMORY_FRACTION
+    host_ok = offloaded <= _host_memory_gb(inf) * 1e9 * E.USABLE_MEMORY_FRACTION if offload else True
     per_device = (total + overhead_shared - offloaded) / n_eff + per_device_fixed
     fits = (per_device <= mem_cap * (1 + 1e-9)) & ~np.isnan(n) & host_ok
 
@@ -275,6 +275,9 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
         overhead = s.layers * eng.overhead_s_per_layer * calib_overhead + comm
     else:
         overhead = s.layers * sc.overhead_s_per_layer + comm
+
+    # A layer in host RAM never streams faster than it would from the device (else it would not be offloaded).
+    host_B = np.minimum(host_B, B * bw_eff)
 
     def read_time(nbytes):
         """Seconds to stream `nbytes` of weights: the resident part from the devices, the rest from host RAM."""
@@ -383,16 +386,17 @@ def _training(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
     mixed = prec not in ("fp32", "tf32")
     opt_bytes = OPTIMIZER_BYTES[tr.optimizer][0 if mixed else 1]
     w_b, g_b = TRAIN_WEIGHT_BYTES[prec], TRAIN_GRAD_BYTES[prec]
-    adapters = lora_params(s, tr.lora_rank) if tr.method != "full" else 0.0
+    # A LoRA whose adapters reach half the model is no longer low-rank: larger ranks are clipped there.
+    adapters = min(lora_params(s, tr.lora_rank), 0.5 * s.params) if tr.method != "full" else 0.0
     if tr.method == "full":
         weights_mem, grads_mem, opt_mem = s.params * w_b, s.params * g_b, s.params * opt_bytes
     else:
-        # Frozen weights (16-bit for LoRA, NF4 for QLoRA) + fp32 adapters with their gradients and
-        # optimizer state (advisor.model.efficiency, LoRA/QLoRA).
+        # Frozen weights (the training precision for LoRA, NF4 for QLoRA) + adapters that keep the
+        # same training state per parameter as full training (bf16 Adam: 2 + 2 + 12 = 16 bytes).
         frozen = E.QLORA_BYTES_PER_PARAM if tr.method == "qlora" else w_b
-        weights_mem = s.params * frozen + adapters * 4
-        grads_mem = adapters * 4
-        opt_mem = adapters * (E.LORA_ADAPTER_BYTES - 8)
+        weights_mem = s.params * frozen + adapters * w_b
+        grads_mem = adapters * g_b
+        opt_mem = adapters * opt_bytes
     states = weights_mem + grads_mem + opt_mem
     if transformer:
         tokens = tr.tokens if tr.tokens is not None else tr.samples * tr.epochs * tr.seq_len
