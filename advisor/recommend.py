@@ -245,7 +245,8 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
         why.append(f"{_money(hourly)} per device-hour rented")
     elif basis == "owned":
         years = wl.economics.amortization_years
-        why.append(f"{_money(t.launch_price_usd[i])} upfront over {years:g} years: {_money(hourly)}/h with electricity")
+        note = "" if t.price_note is None or t.price_note[i] in ("", "launch list price") else f" ({t.price_note[i]})"
+        why.append(f"{_money(t.launch_price_usd[i])} upfront{note} over {years:g} years: {_money(hourly)}/h with electricity")
     return why
 
 
