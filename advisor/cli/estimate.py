@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from advisor.cli.common import add_catalog_arg, examples, load_catalog_for
+from advisor.cli.common import add_catalog_arg, add_workload_args, examples, load_catalog_for, load_workload_for
 from advisor.errors import BadInput
 
 
@@ -18,7 +18,7 @@ def register(sub) -> None:
                         "hwadvisor estimate --workload workloads/serve_70b_at_scale.toml --device 'h100 sxm' --count 4 --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
+    add_workload_args(p)
     p.add_argument("--device", required=True, metavar="DEV", help="catalog id, name or alias as people write it (e.g. 'h100 sxm', rtx-4090, "
                    "'8x A100 80GB' = --count 8 unless --count is given)")
     p.add_argument("--count", type=int, metavar="N", help="devices per inference replica / for training (default: sized)")
@@ -28,11 +28,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from advisor.workload import load_workload
 
     if args.count is not None and not 1 <= args.count <= 100_000:
         raise BadInput(f"--count must be a whole number from 1 to 100000, got {args.count}")
-    wl = load_workload(args.workload)  # before the numpy imports: a bad file is reported at once
+    wl = load_workload_for(args)  # before the numpy imports: a bad file is reported at once
 
     from advisor.calibrations import stored_calibrations
     from advisor.cli import print_json

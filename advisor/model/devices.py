@@ -60,7 +60,8 @@ class DeviceTable:
             memory_gb=memory,
             memory_assumed=assumed,
             bandwidth_gbps=col("memory_bandwidth_gbps"),
-            peaks_tflops={p: col(c) for p, c in PEAK_COLUMNS.items()},
+            # fp4 (Blackwell NVFP4) where the catalog publishes it; NaN elsewhere falls back to fp8.
+            peaks_tflops={p: col(c) for p, c in {**PEAK_COLUMNS, "fp4": "fp4_tflops"}.items()},
             tdp_w=col("tdp_w"),
             idle_w=col("idle_w"),
             interconnect_gbps=col("interconnect_gbps"),

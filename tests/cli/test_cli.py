@@ -203,3 +203,40 @@ def test_devices_shows_why_a_row_is_not_ranked():
     assert rows["a800-sxm4-80gb"]["ranked"] is False
     assert rows["b200-hgx"]["purchase_price_basis"] == "report figure 2024-10: $30,000-$40,000"
     assert rows["b200-hgx"]["default_variant"] == ["B200"]
+
+
+def test_models_command_lists_the_library():
+    r = cli("models", "--json")
+    assert r.returncode == 0, r.stderr
+    models = json.loads(r.stdout)
+    assert len(models) >= 40
+    need = {"id", "name", "params_b", "active_params_b", "layers", "hidden", "heads", "kv_heads", "experts",
+            "experts_per_token", "context", "source"}
+    assert all(need <= set(m) and m["source"] for m in models)
+    text = cli("models")
+    assert text.returncode == 0 and "qwen3-30b-a3b" in text.stdout
+
+
+def test_model_name_and_model_config_fill_the_model(tmp_path):
+    named = workload(tmp_path, {"model": {"name": "gpt-oss-20b"}, "inference": dict(INF, precision="q4_k_m")})
+    r = cli("estimate", "--workload", named, "--device", "rtx 4090", "--json")
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    assert j["inference"]["engine"] == "llama.cpp" and j["inference"]["decode_tokens_per_s"] > 150
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({"hidden_size": 2048, "num_hidden_layers": 48, "num_attention_heads": 32,
+                               "num_key_value_heads": 4, "head_dim": 128, "moe_intermediate_size": 768,
+                               "num_experts": 128, "num_experts_per_tok": 8, "vocab_size": 151936}))
+    plain = workload(tmp_path, {"model": {"params_b": 7}, "inference": INF}, "p.json")
+    r = cli("recommend", "--workload", plain, "--model-config", str(cfg), "--top", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    r = cli("estimate", "--workload", plain, "--model-config", str(cfg), "--device", "h100 sxm", "--json")
+    mem = json.loads(r.stdout)["memory_breakdown_gb"]["weights"]
+    assert 60 < mem < 62  # 30.5 B parameters at 16 bit
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    r = cli("estimate", "--workload", plain, "--model-config", str(bad), "--device", "h100 sxm")
+    assert r.returncode == 2 and "bad.json" in r.stderr and "Traceback" not in r.stderr
+    r = cli("estimate", "--workload", workload(tmp_path, {"model": {"name": "llama-9"}, "inference": INF}, "n.json"),
+            "--device", "h100 sxm")
+    assert r.returncode == 2 and "model.name" in r.stderr
