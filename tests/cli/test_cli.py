@@ -192,6 +192,19 @@ def test_device_names_as_people_write_them(tmp_path):
     assert json.loads(r.stdout)["count"] == 3 and r.stderr == ""  # --count wins over the name
 
 
+def test_devices_shows_why_a_row_is_not_ranked():
+    r = cli("devices", "--unranked")
+    assert r.returncode == 0, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("a800-sxm4-80gb "))
+    assert line.endswith("no peak compute figure; no memory bandwidth")
+    assert not any(ln.startswith("h100-sxm5-80gb ") for ln in r.stdout.splitlines())
+    rows = {d["id"]: d for d in json.loads(cli("devices", "--json").stdout)}
+    assert rows["h100-sxm5-80gb"]["ranked"] is True and rows["h100-sxm5-80gb"]["not_ranked_because"] == []
+    assert rows["a800-sxm4-80gb"]["ranked"] is False
+    assert rows["b200-hgx"]["purchase_price_basis"] == "report figure 2024-10: $30,000-$40,000"
+    assert rows["b200-hgx"]["default_variant"] == ["B200"]
+
+
 def test_models_command_lists_the_library():
     r = cli("models", "--json")
     assert r.returncode == 0, r.stderr
