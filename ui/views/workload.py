@@ -88,7 +88,20 @@ class FieldRow:
     def __init__(self, path: str, spec: FieldSpec, on_edit):
         self.path, self.spec = path, spec
         tip = tooltip(path, spec)
-        if spec.type == "choice":
+        if path == "model.name":
+            # The model picker: the library's models, or any name typed in (checked like a file's).
+            from advisor.models import library
+
+            w = QComboBox()
+            w.setEditable(True)
+            w.addItem("")
+            for m in library():
+                w.addItem(m.id)
+                w.setItemData(w.count() - 1, f"{m.name}: {m.params_b:g} B parameters", Qt.ToolTipRole)
+            w.setInsertPolicy(QComboBox.NoInsert)
+            w.activated.connect(on_edit)
+            w.lineEdit().textEdited.connect(on_edit)
+        elif spec.type == "choice":
             w = QComboBox()
             if not spec.required:
                 w.addItem("")
@@ -120,6 +133,8 @@ class FieldRow:
 
     def value(self):
         w = self.editor
+        if isinstance(w, QComboBox) and w.isEditable():
+            return w.currentText().strip() or None
         if isinstance(w, QComboBox):
             return w.currentText() or None
         if isinstance(w, QCheckBox):
@@ -128,7 +143,9 @@ class FieldRow:
 
     def set_value(self, v) -> None:
         w = self.editor
-        if isinstance(w, QComboBox):
+        if isinstance(w, QComboBox) and w.isEditable():
+            w.setEditText("" if v is None else str(v))
+        elif isinstance(w, QComboBox):
             i = w.findText(str(v)) if v is not None else (0 if not self.spec.required else -1)
             w.setCurrentIndex(max(i, 0))
         elif isinstance(w, QCheckBox):
@@ -197,7 +214,7 @@ class WorkloadView(QWidget):
             form.setVerticalSpacing(4)
             for spec in specs:
                 path = f"{section}.{spec.key}" if section else spec.key
-                row = FieldRow(path, spec, self._on_edit)
+                row = FieldRow(path, spec, self._on_model_picked if path == "model.name" else self._on_edit)
                 self.rows[path] = row
                 holder = QWidget()
                 v = QVBoxLayout(holder)
@@ -264,6 +281,22 @@ class WorkloadView(QWidget):
     def _on_edit(self, *_):
         if not self._loading:
             self.edited.emit(self.data())
+
+    def _on_model_picked(self, *_):
+        """A library model picked: its shape replaces the form's model fields, then the usual edit."""
+        from advisor.models import find_model
+
+        lib = find_model(self.rows["model.name"].value() or "")
+        if lib is not None and not self._loading:
+            self._loading = True
+            try:
+                fields = lib.model_fields()
+                for spec in SECTIONS["model"]:
+                    if spec.key != "name":
+                        self.rows[f"model.{spec.key}"].set_value(fields.get(spec.key, spec.default))
+            finally:
+                self._loading = False
+        self._on_edit()
 
     def _on_section_toggled(self, _checked: bool):
         self._on_edit()
