@@ -347,3 +347,13 @@ def test_classification_ties_and_named_chips():
            "tdp_w": 100.0, "kind": "gpu", "segment": "datacenter"}
     assert classify(tie) == (TRAINING, "400 GB/s interconnect for gradient all-reduce")
     assert classify({**tie, "memory_gb": 40.0}) == (INFERENCE, "100 W: cheap to run around the clock")
+
+
+def test_reasons_leave_out_figures_that_are_unknown():
+    # No bandwidth in the catalog: the decode speed is still said, without "nan GB/s".
+    est = estimates(wl_inf(), 2, table_cols={"memory_bandwidth_gbps": [NAN, 1000.0]},
+                    decode_tokens_per_s=[23.0, NAN], energy_wh_per_request=[NAN, 0.5])
+    rk = rank(est)
+    assert reasons(rk, 0, None)[1:] == ["decode is memory-bound at batch 1: 23 tokens/s per stream",
+                                        "$2.50 per device-hour rented"]
+    assert reasons(rk, 1, None)[1:] == ["0.5 Wh per request", "$2.50 per device-hour rented"]
