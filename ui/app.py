@@ -76,6 +76,17 @@ def _process_age_s() -> float:
         return time.perf_counter()  # interpreter start as a fallback
 
 
+def configure_app(app) -> None:
+    """Names, desktop id and icon: what the OS shows in title bars, docks and task switchers."""
+    from ui.icon import APP_ID, app_icon
+
+    app.setApplicationName("Hardware Advisor")
+    app.setOrganizationName("hwadvisor")
+    app.setApplicationDisplayName("Hardware Advisor")
+    app.setDesktopFileName(APP_ID)  # Wayland matches the window to the .desktop file (and its icon) by this
+    app.setWindowIcon(app_icon())
+
+
 def run_app(screenshot: str | None = None, *, view: str | None = None, startup_probe: bool = False) -> int:
     """Open the main window (and run the event loop).
 
@@ -98,16 +109,14 @@ def run_app(screenshot: str | None = None, *, view: str | None = None, startup_p
 
     QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Hardware Advisor")
-    app.setOrganizationName("hwadvisor")
-    app.setApplicationDisplayName("Hardware Advisor")
+    configure_app(app)
 
     from ui import theme as themes
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
     settings = Settings()
-    themes.apply(app, themes.get(settings.theme))
+    themes.apply(app, themes.resolve(settings.theme, app))
     window = MainWindow(settings, app)
     install_excepthook(lambda: window)
     window.show()

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
         raise BadInput(f"{self.prog}: {message} (see --help)")
 
 
-HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe")
+HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe", "presets")
 
 
 def _headless_modules():
@@ -39,7 +39,7 @@ def build_parser(extra: Callable | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="hwadvisor",
         description="Training-vs-inference hardware advisor. With no command, opens the desktop app.",
-        epilog="Examples:\n  hwadvisor detect --json\n  hwadvisor recommend --workload workloads/chat_7b_workstation.toml\n"
+        epilog="Examples:\n  hwadvisor detect --json\n  hwadvisor presets\n  hwadvisor recommend --preset chat_7b_workstation\n"
                "  hwadvisor estimate --workload w.toml --device 'h100 sxm' --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

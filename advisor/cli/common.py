@@ -22,3 +22,25 @@ def load_catalog_for(args):
 
 def examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {ln}" for ln in lines)
+
+
+def add_workload_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    """`--workload FILE` or `--preset NAME` (a built-in workload, see `hwadvisor presets`); one of them."""
+    g = p.add_mutually_exclusive_group(required=required)
+    g.add_argument("--workload", metavar="FILE", help="workload file (TOML or JSON)")
+    g.add_argument("--preset", metavar="NAME", help="a built-in workload instead of a file (list: hwadvisor presets)")
+
+
+def load_workload_for(args):
+    """The workload named by `--workload FILE` or `--preset NAME`; BadInput names what is wrong."""
+    from advisor.errors import BadInput
+    from advisor.workload import load_workload
+
+    if getattr(args, "preset", None):
+        from advisor.presets import find_preset_file
+
+        return load_workload(find_preset_file(args.preset))
+    if getattr(args, "workload", None):
+        return load_workload(args.workload)
+    raise BadInput("one of --workload FILE or --preset NAME is required")
+

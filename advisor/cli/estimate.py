@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from advisor.cli.common import add_catalog_arg, examples, load_catalog_for
+from advisor.cli.common import add_catalog_arg, add_workload_args, examples, load_catalog_for, load_workload_for
 from advisor.errors import BadInput
 
 
@@ -13,11 +13,11 @@ def register(sub) -> None:
         "estimate", help="predict memory, latency, energy and cost of a workload on one device",
         description="Predict memory, speed, energy and cost of a workload on one catalog device, "
                     "with low/high ranges from the efficiency uncertainty.",
-        epilog=examples("hwadvisor estimate --workload workloads/chat_7b_workstation.toml --device 'rtx 4090'",
-                        "hwadvisor estimate --workload workloads/serve_70b_at_scale.toml --device 'h100 sxm' --count 4 --json"),
+        epilog=examples("hwadvisor estimate --preset chat_7b_workstation --device 'rtx 4090'",
+                        "hwadvisor estimate --preset serve_70b_at_scale --device 'h100 sxm' --count 4 --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
+    add_workload_args(p)
     p.add_argument("--device", required=True, metavar="DEV", help="catalog id, name or alias (e.g. 'h100 sxm', rtx-4090)")
     p.add_argument("--count", type=int, metavar="N", help="devices per inference replica / for training (default: sized)")
     p.add_argument("--json", action="store_true", help="print the estimate as JSON")
@@ -26,11 +26,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from advisor.workload import load_workload
-
     if args.count is not None and not 1 <= args.count <= 100_000:
         raise BadInput(f"--count must be a whole number from 1 to 100000, got {args.count}")
-    wl = load_workload(args.workload)  # before the numpy imports: a bad file is reported at once
+    wl = load_workload_for(args)  # before the numpy imports: a bad file is reported at once
 
     from advisor.calibrations import stored_calibrations
     from advisor.cli import print_json
