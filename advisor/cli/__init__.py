@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import sys
-import traceback
 from collections.abc import Callable
 
 from advisor.errors import BadInput
@@ -70,16 +69,9 @@ def _clean(obj):
 
 
 def _log_internal_error() -> str:
-    from advisor.paths import log_path
+    from advisor.logfile import log_exception
 
-    path = log_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(traceback.format_exc() + "\n")
-        return str(path)
-    except OSError:
-        return "(log not writable)"
+    return log_exception("internal error in the command line", sys.exc_info())
 
 
 def run(argv: list[str] | None = None, *, extra: Callable | None = None, default: Callable | None = None) -> int:

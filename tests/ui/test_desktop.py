@@ -34,10 +34,11 @@ def _inputs(root: QWidget) -> list[QWidget]:
     """Every widget of `root` a user types into, picks from, clicks or reads by keyboard; not
     Qt's own parts (scroll bars, headers, combo pop-ups, a line edit's clear button)."""
     out = []
+    popups = {c.view() for c in root.findChildren(QComboBox)}  # a combo box's list: named by the combo box
     for w in root.findChildren(QWidget):
-        if w.objectName().startswith("qt_") or isinstance(w, (QScrollBar, QHeaderView)):
+        if w.objectName().startswith("qt_") or isinstance(w, (QScrollBar, QHeaderView)) or w in popups:
             continue
-        if isinstance(w.parent(), QLineEdit) or type(w.parent()).__name__ == "QComboBoxPrivateContainer":
+        if isinstance(w.parent(), QLineEdit):
             continue
         if isinstance(w, INPUTS) or (isinstance(w, QGroupBox) and w.isCheckable()):
             out.append(w)
@@ -159,3 +160,53 @@ def test_desktop_entry_and_appstream_name_the_same_app_icon_and_command():
     assert xml.findtext("project_license") == meta["project"]["license"]
     assert xml.find("releases/release").get("version") == __version__
     assert SVG.read_text().lstrip().startswith("<?xml")
+
+
+# ---- one instance per profile ---------------------------------------------------------------
+
+def test_a_second_window_on_the_same_profile_is_refused_with_who_holds_it(qapp, tmp_path):
+    import os
+
+    from ui.app import acquire_instance_lock
+
+    first, message = acquire_instance_lock(tmp_path)
+    assert first is not None and message == ""
+    second, message = acquire_instance_lock(tmp_path)
+    assert second is None and f"process {os.getpid()}" in message and "HWADVISOR_CONFIG_DIR" in message
+    other, message = acquire_instance_lock(tmp_path / "other-profile")  # another profile: allowed
+    assert other is not None and message == ""
+    first.unlock()
+    again, message = acquire_instance_lock(tmp_path)
+    assert again is not None and message == ""
+    again.unlock()
+    other.unlock()
+
+
+def test_a_lock_left_by_a_crashed_process_is_taken_over(qapp, tmp_path):
+    import subprocess
+
+    from PySide6.QtCore import QSysInfo
+
+    from ui.app import LOCK_FILE, acquire_instance_lock
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)  # a process that has exited
+    (tmp_path / LOCK_FILE).write_text(f"{pid}\nHardware Advisor\n{QSysInfo.machineHostName()}\n")
+    lock, message = acquire_instance_lock(tmp_path)
+    assert lock is not None and message == ""
+    lock.unlock()
+
+
+def test_run_app_says_why_it_opens_no_second_window(qapp, monkeypatch, capsys):
+    from advisor.paths import config_dir
+    from ui import app
+
+    held, _ = app.acquire_instance_lock(config_dir())
+    monkeypatch.setattr(app, "install_excepthook", lambda *_: pytest.fail("a window was started"))
+    assert app.run_app() == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: Hardware Advisor is already running with this profile")
+    held.unlock()
+    from advisor import logfile
+
+    logfile.uninstall()
