@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench setup clean wheel-check install-desktop
+.PHONY: run test lint bench setup clean mutation wheel-check install-desktop
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -38,8 +38,18 @@ install-desktop:
 	for s in 16 24 32 48 64 128 256 512; do \
 		install -Dm644 ui/resources/hwadvisor-$$s.png $(XDG_DATA_HOME)/icons/hicolor/$${s}x$${s}/apps/$(APP_ID).png; done
 
+# Mutation testing of the model, ranking and rules (slow: not part of `make test`). Runs each
+# module at nice 19 on at most two cores; the last line is the score. See tests/mutation_score.py.
+MUTATION_STAMP := $(VENV)/.installed-mutation
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,mutation]'
+	touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP)
+	$(BIN)/python tests/mutation_score.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --json
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants build dist

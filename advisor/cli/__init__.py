@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
         raise BadInput(f"{self.prog}: {message} (see --help)")
 
 
-HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe", "presets")
+HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe", "models", "presets")
 
 
 def _headless_modules():

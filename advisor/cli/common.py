@@ -25,22 +25,30 @@ def examples(*lines: str) -> str:
 
 
 def add_workload_args(p: argparse.ArgumentParser, required: bool = True) -> None:
-    """`--workload FILE` or `--preset NAME` (a built-in workload, see `hwadvisor presets`); one of them."""
+    """`--workload FILE` or `--preset NAME` (a built-in workload, see `hwadvisor presets`), one of
+    them; and `--model-config FILE` (a Hugging Face config.json that fills [model])."""
     g = p.add_mutually_exclusive_group(required=required)
     g.add_argument("--workload", metavar="FILE", help="workload file (TOML or JSON)")
     g.add_argument("--preset", metavar="NAME", help="a built-in workload instead of a file (list: hwadvisor presets)")
+    p.add_argument("--model-config", metavar="FILE",
+                   help="a Hugging Face config.json whose shape (layers, heads, experts ...) replaces the workload's [model]")
 
 
 def load_workload_for(args):
-    """The workload named by `--workload FILE` or `--preset NAME`; BadInput names what is wrong."""
+    """The workload of `--workload FILE` or `--preset NAME`, its [model] filled from
+    `--model-config` when given; BadInput names what is wrong."""
     from advisor.errors import BadInput
     from advisor.workload import load_workload
 
+    overrides = None
+    if getattr(args, "model_config", None):
+        from advisor.models import model_fields_from_config
+
+        overrides = model_fields_from_config(args.model_config)
     if getattr(args, "preset", None):
         from advisor.presets import find_preset_file
 
-        return load_workload(find_preset_file(args.preset))
+        return load_workload(find_preset_file(args.preset), overrides)
     if getattr(args, "workload", None):
-        return load_workload(args.workload)
+        return load_workload(args.workload, overrides)
     raise BadInput("one of --workload FILE or --preset NAME is required")
-
