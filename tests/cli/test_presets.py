@@ -98,11 +98,16 @@ def test_no_preset_is_left_in_a_folder_outside_the_package():
     assert not list((ROOT / "workloads").glob("*.toml"))
 
 
-def test_python_dash_m_advisor_is_the_same_command(tmp_path):
+def test_python_dash_m_advisor_is_the_same_command_even_beside_another_main_py(tmp_path):
+    """The GUI starts its report child this way; a main.py or ui/ in the working folder (common
+    names) must not be run instead."""
     import subprocess
 
     from advisor import __version__
 
+    (tmp_path / "main.py").write_text("raise SystemExit('the wrong main.py')\n")
+    (tmp_path / "ui").mkdir()
+    (tmp_path / "ui" / "__init__.py").write_text("raise ImportError('the wrong ui package')\n")
     r = subprocess.run([sys.executable, "-m", "advisor", "--version"], capture_output=True, text=True, timeout=60,
                        cwd=tmp_path)
-    assert r.returncode == 0 and r.stdout.strip() == f"hwadvisor {__version__}"
+    assert r.returncode == 0 and r.stdout.strip() == f"hwadvisor {__version__}", r.stderr
