@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from advisor.presets import PRESET_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
 REPLAY = ROOT / "tests" / "fixtures" / "nvml" / "h200_sxm_141gb.json"
 INF = {"precision": "fp16", "requests_per_day": 1000, "prompt_tokens": 100, "output_tokens": 100, "batch_size": 1}
@@ -134,12 +136,16 @@ def test_recommend_json(tmp_path):
 
 
 def test_recommend_text_for_every_preset():
+<<<<<<< HEAD
     import re
 
     from hardware_db import load_catalog
 
     size = len(load_catalog(user_overlay=False))
     for preset in sorted((ROOT / "workloads").glob("*.toml")):
+=======
+    for preset in sorted(PRESET_DIR.glob("*.toml")):
+>>>>>>> h/package
         r = cli("recommend", "--workload", str(preset), "--top", "3")
         assert r.returncode == 0, (preset.name, r.stderr)
         lines = r.stdout.splitlines()
