@@ -136,16 +136,12 @@ def test_recommend_json(tmp_path):
 
 
 def test_recommend_text_for_every_preset():
-<<<<<<< HEAD
     import re
 
     from hardware_db import load_catalog
 
     size = len(load_catalog(user_overlay=False))
-    for preset in sorted((ROOT / "workloads").glob("*.toml")):
-=======
     for preset in sorted(PRESET_DIR.glob("*.toml")):
->>>>>>> h/package
         r = cli("recommend", "--workload", str(preset), "--top", "3")
         assert r.returncode == 0, (preset.name, r.stderr)
         lines = r.stdout.splitlines()
