@@ -37,6 +37,17 @@ TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine")
 WORKLOAD_FILTER = "Workload files (*.toml *.json);;All files (*)"
 
 
+def child_command() -> list[str]:
+    """How to start this app again as a child process: `python -m advisor` (by module, not by
+    file path, so it works from a wheel, a zip or an installer); a frozen build is its own
+    executable and takes the sub-command directly."""
+    import sys
+
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "advisor"]
+
+
 def documents_dir() -> Path:
     """The user's documents folder (Qt knows each OS's), else the home folder."""
     from PySide6.QtCore import QStandardPaths
@@ -107,6 +118,9 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
         if toolbar:
             self.toolbar.addAction(a)
+            button = self.toolbar.widgetForAction(a)  # what a screen reader lands on in the tool bar
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+            button.setAccessibleDescription(tip)
         self.addAction(a)
         return a
 
@@ -124,6 +138,8 @@ class MainWindow(QMainWindow):
                                         name="save-as")
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.preset_menu = f.addMenu("&New from preset")  # filled by build(): the presets shipped in the package
+        self.preset_menu.setObjectName("preset-menu")
         f.addSeparator()
         self.toolbar.addSeparator()
         self.act_pdf = self._action("Export &PDF report…", self.export_pdf_dialog, "Ctrl+P",
@@ -142,9 +158,18 @@ class MainWindow(QMainWindow):
         self._action("Previous tab", lambda: self._step_tab(-1), "Ctrl+Shift+Tab", "Show the previous tab", v,
                      name="previous-tab")
         v.addSeparator()
-        self.act_theme = self._action("&Dark theme", self.toggle_theme, "Ctrl+T", "Switch light/dark", v, name="theme")
+        self.act_theme_system = self._action("Follow the &system colours", self.follow_system_theme, None,
+                                             "Light or dark as the operating system is set", v, name="theme-system")
+        self.act_theme_system.setCheckable(True)
+        self.act_theme_system.setChecked(self.settings.theme == "system")
+        self.act_theme = self._action("&Dark theme", self.toggle_theme, "Ctrl+T",
+                                      "Switch light/dark (stops following the system)", v, name="theme")
         self.act_theme.setCheckable(True)
-        self.act_theme.setChecked(self.settings.theme == "dark")
+        from ui import theme as themes
+
+        self.act_theme.setChecked(themes.resolve(self.settings.theme, self.app).dark)
+        # The OS switching light/dark while the app runs: followed unless the user chose one.
+        self.app.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         m = mb.addMenu("&Machine")
         self.toolbar.addSeparator()
         self.act_quick = self._action("&Quick probe", lambda: self.start_probe(True), "Ctrl+R",
@@ -179,7 +204,7 @@ class MainWindow(QMainWindow):
         from ui.views.recommendations import RecommendationsView
         from ui.views.workload import WorkloadView
 
-        self.theme = themes.get(self.settings.theme)
+        self.theme = themes.resolve(self.settings.theme, self.app)
         self.state = AppState(self, catalog=load_catalog())
         self.form = WorkloadView()
         self.recommend = RecommendationsView()
@@ -210,6 +235,7 @@ class MainWindow(QMainWindow):
         self.machine.import_requested.connect(self.import_dialog)
         self.presets = list_presets()
         self.form.set_presets([(p.name, p.description) for p in self.presets])
+        self._fill_preset_menu()
         self.apply_theme(self.theme)
         for a in (self.act_save, self.act_save_as, self.act_csv, self.act_chart, self.act_quick):
             a.setEnabled(True)
@@ -450,6 +476,17 @@ class MainWindow(QMainWindow):
         if self.current_path is not None and self.current_path.parent.is_dir():
             return self.current_path.parent
         return documents_dir()
+
+    def _fill_preset_menu(self) -> None:
+        """File > New from preset: the same presets as the form's picker, through the same signal."""
+        self.preset_menu.clear()
+        for i, preset in enumerate(self.presets):
+            a = self.preset_menu.addAction(preset.name)
+            a.setToolTip(preset.description)
+            a.setStatusTip(preset.description)
+            a.setObjectName(f"preset:{preset.path.stem if preset.path else i}")
+            a.triggered.connect(lambda _=False, i=i: self.form.preset_chosen.emit(i))
+        self.preset_menu.setToolTipsVisible(True)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -693,10 +730,9 @@ class MainWindow(QMainWindow):
             self.export_pdf(path)
 
     def export_pdf(self, path: str):
-        """Write the PDF in a child process running `main.py report`: the very command a script
+        """Write the PDF in a child process running `hwadvisor report`: the very command a script
         would run (so both give the same report), and the window never waits on it. Returns
         the QProcess (tests wait on its `finished`)."""
-        import sys
         import tempfile
 
         from PySide6.QtCore import QProcess, QProcessEnvironment
@@ -710,16 +746,21 @@ class MainWindow(QMainWindow):
         folder = tempfile.mkdtemp(prefix="hwadvisor-report-")
         wl_file = Path(folder) / "workload.toml"
         wl_file.write_text(dumps_toml(st.workload), encoding="utf-8")
-        args = [str(Path(__file__).resolve().parent.parent / "main.py"), "report",
-                "--workload", str(wl_file), "--out", path]
+        args = [*child_command(), "report", "--workload", str(wl_file), "--out", path]
         for dev in sorted(st.compare):
             args += ["--device", dev]
         env = QProcessEnvironment.systemEnvironment()
         env.insert("QT_QPA_PLATFORM", "offscreen")  # the child draws, it never shows a window
+        # `-m advisor` must find the package this window runs from, even from a checkout that
+        # was never installed and a working folder elsewhere.
+        import advisor
+
+        root = str(Path(advisor.__file__).resolve().parent.parent)
+        env.insert("PYTHONPATH", os.pathsep.join(p for p in (root, env.value("PYTHONPATH", "")) if p))
         proc = QProcess(self)
         proc.setProcessEnvironment(env)
-        proc.setProgram(sys.executable)
-        proc.setArguments(args)
+        proc.setProgram(args[0])
+        proc.setArguments(args[1:])
         self._report_process = proc
         self.act_cancel.setEnabled(True)
         self.statusBar().showMessage(f"Writing {path}… (Esc cancels)")
@@ -755,11 +796,34 @@ class MainWindow(QMainWindow):
 
     # ---- theme, messages, close -----------------------------------------------------------
     def toggle_theme(self) -> None:
+        """A fixed light or dark theme: the user's override of the OS scheme, kept across starts."""
         from ui import theme as themes
 
         name = "dark" if self.act_theme.isChecked() else "light"
         self.settings.theme = name
+        self.act_theme_system.setChecked(False)
         self.apply_theme(themes.get(name))
+
+    def follow_system_theme(self) -> None:
+        """Follow the OS colour scheme again (ticked), or keep the current look fixed (unticked)."""
+        from ui import theme as themes
+
+        if self.act_theme_system.isChecked():
+            self.settings.theme = "system"
+            theme = themes.resolve("system", self.app)
+            self.act_theme.setChecked(theme.dark)
+            self.apply_theme(theme)
+        else:
+            self.settings.theme = self.theme.name
+
+    def _on_system_scheme(self, *_):
+        from ui import theme as themes
+
+        if self.settings.theme == "system":
+            theme = themes.resolve("system", self.app)
+            self.act_theme.setChecked(theme.dark)
+            if theme is not getattr(self, "theme", None):
+                self.apply_theme(theme)
 
     def apply_theme(self, theme) -> None:
         from ui import theme as themes

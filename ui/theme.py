@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 THEMES = ("light", "dark")
+#: What the user may choose: follow the OS colour scheme (the default), or a fixed theme.
+CHOICES = ("system",) + THEMES
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,27 @@ DARK = Theme(
 
 def get(name: str | None) -> Theme:
     return DARK if name == "dark" else LIGHT
+
+
+def system_scheme(app=None) -> str | None:
+    """The OS colour scheme Qt reports ('light' or 'dark'), or None when it cannot tell
+    (offscreen, old desktops): QStyleHints.colorScheme, Qt >= 6.5."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    app = app or QGuiApplication.instance()
+    if app is None:
+        return None
+    scheme = app.styleHints().colorScheme()
+    return {Qt.ColorScheme.Dark: "dark", Qt.ColorScheme.Light: "light"}.get(scheme)
+
+
+def resolve(choice: str | None, app=None) -> Theme:
+    """The theme to draw with: the user's fixed choice, or for 'system' the OS scheme (light
+    when the OS does not say)."""
+    if choice == "system":
+        return get(system_scheme(app) or "light")
+    return get(choice)
 
 
 def apply(app, theme: Theme) -> None:
