@@ -119,7 +119,8 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
     ),
     "training": (
         FieldSpec("precision", "choice", "Precision", "Math precision while training (bf16 mixed precision "
-                  "is the norm; fp8 on Hopper and later).", required=True, choices=TRAINING_PRECISIONS),
+                  "is the norm; fp8 on Hopper and later).", required=True, choices=TRAINING_PRECISIONS,
+                  default="bf16"),
         _num("tokens", "Training tokens", "Tokens processed over the whole run (transformer).", "tokens",
              lo=0, lo_open=True, hi=1e16),
         _num("samples", "Samples", "Samples per epoch (cnn/generic).", "samples", lo=0, lo_open=True, hi=1e13),
