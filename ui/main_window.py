@@ -56,6 +56,13 @@ def documents_dir() -> Path:
     return Path(docs) if docs and Path(docs).is_dir() else Path.home()
 
 
+def default_paper() -> str:
+    """Letter where the locale measures in US units (the US and a few others), else A4."""
+    from PySide6.QtCore import QLocale
+
+    return "Letter" if QLocale().measurementSystem() == QLocale.ImperialUSSystem else "A4"
+
+
 def _placeholder(text: str) -> QLabel:
     lab = QLabel(text)
     lab.setAlignment(Qt.AlignCenter)
@@ -725,11 +732,14 @@ class MainWindow(QMainWindow):
     def export_pdf_dialog(self) -> None:
         if not self.report_available:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(documents_dir() / "report.pdf"), "PDF (*.pdf)")
+        filters = {"PDF, A4 paper (*.pdf)": "A4", "PDF, US Letter paper (*.pdf)": "Letter"}
+        default = next(k for k, v in filters.items() if v == default_paper())
+        path, chosen = QFileDialog.getSaveFileName(self, "Export PDF report", str(documents_dir() / "report.pdf"),
+                                                   ";;".join(filters), default)
         if path:
-            self.export_pdf(path)
+            self.export_pdf(path, page_size=filters.get(chosen, default_paper()))
 
-    def export_pdf(self, path: str):
+    def export_pdf(self, path: str, page_size: str = "A4"):
         """Write the PDF in a child process running `hwadvisor report`: the very command a script
         would run (so both give the same report), and the window never waits on it. Returns
         the QProcess (tests wait on its `finished`)."""
@@ -746,7 +756,7 @@ class MainWindow(QMainWindow):
         folder = tempfile.mkdtemp(prefix="hwadvisor-report-")
         wl_file = Path(folder) / "workload.toml"
         wl_file.write_text(dumps_toml(st.workload), encoding="utf-8")
-        args = [*child_command(), "report", "--workload", str(wl_file), "--out", path]
+        args = [*child_command(), "report", "--workload", str(wl_file), "--out", path, "--page-size", page_size]
         for dev in sorted(st.compare):
             args += ["--device", dev]
         env = QProcessEnvironment.systemEnvironment()

@@ -10,11 +10,12 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 
+from advisor.presets import PRESET_DIR
 from advisor.workload import load_workload
 from tests.ui.test_tradeoffs import _show
 
 ROOT = Path(__file__).resolve().parents[2]
-PRESETS = sorted((ROOT / "workloads").glob("*.toml"))
+PRESETS = sorted(PRESET_DIR.glob("*.toml"))
 
 
 def _labels(plot):
@@ -85,7 +86,7 @@ def test_an_empty_chart_has_no_legend_box(window, qtbot):
 
 @pytest.mark.parametrize("preset", [p.stem for p in PRESETS])
 def test_no_text_overlaps_on_screen(window, qtbot, preset):
-    window.state.set_workload(load_workload(ROOT / "workloads" / f"{preset}.toml"), immediate=True)
+    window.state.set_workload(load_workload(PRESET_DIR / f"{preset}.toml"), immediate=True)
     for key in window.tradeoffs.tab:
         for plot in _show(window, key):
             if plot.isVisible():
@@ -118,7 +119,7 @@ def test_every_marker_shape_has_a_legend_entry(qapp):
     from ui import charts
     from ui.theme import LIGHT
 
-    wl = load_workload(ROOT / "workloads" / "chat_7b_workstation.toml")
+    wl = load_workload(PRESET_DIR / "chat_7b_workstation.toml")
     est = estimate_table(wl, device_table(load_catalog(user_overlay=False)), calibrations={})
     data = dict(sweeps.cost_vs_latency(rank(est)))
     pareto = np.asarray(data["pareto"], bool)
@@ -159,7 +160,7 @@ def test_no_text_overlaps_in_the_pdf(qapp, preset, tmp_path):
     from ui.report.data import build_data
     from ui.report.sections import SECTIONS
 
-    d = build_data(load_workload(ROOT / "workloads" / f"{preset}.toml"), catalog=load_catalog(user_overlay=False),
+    d = build_data(load_workload(PRESET_DIR / f"{preset}.toml"), catalog=load_catalog(user_overlay=False),
                    probe={}, calibrations={}, machine=None)
     writer = QPdfWriter(str(tmp_path / "x.pdf"))
     writer.setResolution(96)

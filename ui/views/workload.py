@@ -286,6 +286,7 @@ class WorkloadView(QWidget):
         """Fill the form from a Workload (no `edited` signals)."""
         self._loading = True
         self.typed.clear()
+        self.loaded_description = wl.description or ""
         try:
             d = wl.to_dict()
             for section in SECTIONS:
@@ -352,6 +353,16 @@ class WorkloadView(QWidget):
                 row.editor.setText("")
                 row.editor.setPlaceholderText("from parameters")
 
+    def _drop_stale_description(self) -> None:
+        """A figure was edited: a preset's or file's description no longer describes the
+        numbers (it went on to the PDF's title page), so it is cleared unless the user typed it."""
+        row = self.rows.get("description")
+        if row is None or "description" in self.typed or not isinstance(row.editor, QLineEdit):
+            return
+        if row.editor.text() and row.editor.text() == getattr(self, "loaded_description", ""):
+            row.editor.setText("")
+            row.editor.setPlaceholderText("edited: describe this workload")
+
     def _on_edit(self, path=None, *_):
         if self._loading:
             return
@@ -359,6 +370,8 @@ class WorkloadView(QWidget):
             self.typed.add(path)
             if path == "model.params_b":
                 self._follow_params()
+            if path not in ("name", "description"):
+                self._drop_stale_description()
         self.edited.emit(self.data())
 
     def _on_model_picked(self, *_):
