@@ -137,11 +137,34 @@ class _LaidOut:
 
 
 class Group:
-    """Blocks kept together on one page (a heading with its chart and caption)."""
+    """Blocks kept together on one page (a heading with its chart and caption).
+
+    A group with a chart is a float: the layout may let text that follows fill the rest of a
+    page before it, and may draw its charts down to `MIN_CHART_SCALE` of their height to keep
+    it on the page."""
+
+    MIN_CHART_SCALE = 0.72
 
     def __init__(self, blocks, gap: float = 4.0):
         self.blocks, self.gap = blocks, gap
         self.height = sum(b.height for b in blocks) + gap * (len(blocks) - 1)
+        self.floats = any(isinstance(b, Chart) for b in blocks)
+
+    @property
+    def min_height(self) -> float:
+        charts = sum(b.height for b in self.blocks if isinstance(b, Chart))
+        return self.height - charts * (1 - self.MIN_CHART_SCALE)
+
+    def shrink_to(self, height: float) -> None:
+        """Draw the charts shorter so the group is `height` tall (not below `min_height`)."""
+        charts = [b for b in self.blocks if isinstance(b, Chart)]
+        total = sum(b.height for b in charts)
+        if not charts or height >= self.height:
+            return
+        scale = max(self.MIN_CHART_SCALE, 1 - (self.height - height) / total)
+        for b in charts:
+            b.height = round(b.height * scale)
+        self.height = sum(b.height for b in self.blocks) + self.gap * (len(self.blocks) - 1)
 
     def paint(self, painter, x: float, y: float) -> None:
         for b in self.blocks:
