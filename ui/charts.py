@@ -204,7 +204,10 @@ class _Tips:
         self.texts = texts
 
     def __call__(self, x=None, y=None, data=None) -> str:
-        return self.texts.get(data, str(data))
+        # Qt guesses whether a tool tip is markup; a device name from an overlay could make it
+        # so. Escaped inside an explicit paragraph, the text is always shown as written.
+        text = self.texts.get(data, str(data))
+        return f"<p style='white-space:pre'>{html.escape(text)}</p>"
 
 
 def _scatter(plot, x, y, ids, tips: dict, *, brushes, pens=None, sizes=10, symbols="o", name=None, z=10):
