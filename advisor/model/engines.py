@@ -107,20 +107,51 @@ ALLREDUCE_S = {"fast": Factor(5 * US, 8 * US, 15 * US, ""), "pcie": Factor(12 * 
 LAYER_HOP_S = Factor(20 * US, 40 * US, 80 * US, "")
 
 
+ENGINE_LIST = tuple(ENGINES)
+_CODE = {name: i for i, name in enumerate(ENGINE_LIST)}
+# Per scenario: bandwidth by engine, overhead by engine x platform, as arrays for fancy indexing.
+_BW = {w: np.array([getattr(ENGINES[e].bandwidth, w) for e in ENGINE_LIST]) for w in ("low", "point", "high")}
+_OV = {w: np.array([[getattr(ENGINES[e].overhead_s_per_layer[p], w) for p in PLATFORMS] for e in ENGINE_LIST])
+       for w in ("low", "point", "high")}
+_SPLIT = np.array([ENGINES[e].split for e in ENGINE_LIST], dtype=object)
+_CB = np.array([ENGINES[e].continuous_batching for e in ENGINE_LIST])
+
+
+def _platform_codes(table) -> np.ndarray:
+    """Index into PLATFORMS per device, computed once per table (recommend runs it per scenario)."""
+    codes = getattr(table, "_platform_codes", None)
+    if codes is None or len(codes) != len(table):
+        vendor, kind, segment = table.vendor, table.kind, table.segment
+        codes = np.where(kind == "cpu", 5,
+                         np.where(vendor == "Apple", 2,
+                                  np.where(vendor == "AMD", 3,
+                                           np.where(vendor == "Intel", 4,
+                                                    np.where(np.isin(segment, ("datacenter", "cloud")), 1, 0)))))
+        table._platform_codes = codes
+        table._desktop = np.isin(segment, ("consumer", "workstation", "edge", "mobile"))
+    return codes
+
+
 def platforms(table) -> np.ndarray:
     """The overhead platform of each device (cuda_consumer, cuda_datacenter, apple, amd, intel, cpu)."""
-    vendor, kind, segment = table.vendor, table.kind, table.segment
-    out = np.where(kind == "cpu", "cpu",
-                   np.where(vendor == "Apple", "apple",
-                            np.where(vendor == "AMD", "amd",
-                                     np.where(vendor == "Intel", "intel",
-                                              np.where(np.isin(segment, ("datacenter", "cloud")),
-                                                       "cuda_datacenter", "cuda_consumer")))))
-    return out.astype(object)
+    return np.array(PLATFORMS, dtype=object)[_platform_codes(table)]
 
 
 def engine_name(name: str) -> str:
     return ALIASES.get(name, name)
+
+
+def _engine_codes(wl, table) -> np.ndarray:
+    inf = wl.inference
+    if inf.engine != "auto":
+        return np.full(len(table), _CODE[engine_name(inf.engine)])
+    gguf = inf.precision in GGUF_PRECISIONS
+    plat = _platform_codes(table)
+    lcpp, mlx, vllm = _CODE["llama.cpp"], _CODE["mlx"], _CODE["vllm"]
+    single_desktop = table._desktop & (inf.batch_size == 1)
+    return np.where(plat == 5, lcpp,
+                    np.where(plat == 2, lcpp if gguf else mlx,
+                             np.where(gguf | single_desktop, lcpp, vllm)))
 
 
 def choose(wl, table) -> np.ndarray:
@@ -130,17 +161,7 @@ def choose(wl, table) -> np.ndarray:
     stream on a desktop/workstation card runs llama.cpp (what ollama and LM Studio ship);
     batched serving and datacenter parts run vLLM.
     """
-    inf = wl.inference
-    n = len(table)
-    if inf.engine != "auto":
-        return np.full(n, engine_name(inf.engine), dtype=object)
-    gguf = inf.precision in GGUF_PRECISIONS
-    plat = platforms(table)
-    desktop = np.isin(table.segment, ("consumer", "workstation", "edge", "mobile"))
-    out = np.where(plat == "cpu", "llama.cpp",
-                   np.where(plat == "apple", "llama.cpp" if gguf else "mlx",
-                            np.where(gguf | (desktop & (inf.batch_size == 1)), "llama.cpp", "vllm")))
-    return out.astype(object)
+    return np.array(ENGINE_LIST, dtype=object)[_engine_codes(wl, table)]
 
 
 @dataclass
@@ -159,22 +180,11 @@ def factors(wl, table, which: str) -> EngineFactors:
 
     `which` is low/point/high: the pessimistic scenario takes the low bandwidth and the high overhead.
     """
-    names = choose(wl, table)
-    plat = platforms(table)
+    codes = _engine_codes(wl, table)
+    plat = _platform_codes(table)
     rev = {"low": "high", "point": "point", "high": "low"}[which]
-    n = len(table)
-    bw, ov = np.empty(n), np.empty(n)
-    split = np.empty(n, dtype=object)
-    cb = np.empty(n, dtype=bool)
-    for name in set(names):
-        e = ENGINES[name]
-        m = names == name
-        bw[m] = getattr(e.bandwidth, which)
-        split[m] = e.split
-        cb[m] = e.continuous_batching
-        for p in set(plat[m]):
-            ov[m & (plat == p)] = getattr(e.overhead_s_per_layer[p], rev)
-    forced = wl.inference.split
-    if forced != "auto":
-        split[:] = forced
-    return EngineFactors(names, split, bw, ov, cb)
+    split = _SPLIT[codes]
+    if wl.inference.split != "auto":
+        split = np.full(len(table), wl.inference.split, dtype=object)
+    return EngineFactors(np.array(ENGINE_LIST, dtype=object)[codes], split, _BW[which][codes],
+                         _OV[rev][codes, plat], _CB[codes])
