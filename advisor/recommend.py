@@ -161,7 +161,8 @@ def rank(est: Estimates, phase: str | None = None) -> Ranking:
             reason = (f"training does not fit: activations alone exceed {est.table.memory_gb[i]:g} GB per device "
                       "(try activation checkpointing or a smaller micro-batch)"
                       if np.isnan(p["train_min_devices_to_fit"][i])
-                      else f"training does not fit on {int(p['train_devices'][i])} devices")
+                      else f"training does not fit on {int(p['train_devices'][i])} device"
+                      + ("" if int(p['train_devices'][i]) == 1 else "s"))
         elif not np.isfinite(speed[i]) or (not np.isfinite(key[i]) and not no_price_for(i)):
             reason = "the catalog lacks the peak figures needed to estimate it"
         elif phase in ("inference", "both") and not p["meets_latency_slo"][i]:
@@ -209,20 +210,23 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
             n = int(p["inf_devices"][i])
             why.append(f"holds the model ({mem:.0f} GB at {wl.inference.precision}) on "
                        + ("1 device" if n == 1 else f"{n} devices (tensor parallel)"))
-        if wl.model.family == "transformer" and wl.inference.output_tokens:
+        if (wl.model.family == "transformer" and wl.inference.output_tokens
+                and np.isfinite(p["decode_tokens_per_s"][i])):  # unknown without the peak figures: say nothing
             if p["bound_compute"][i]:
                 why.append(f"decode is compute-bound at batch {wl.inference.batch_size}: "
                            f"{p['throughput_tokens_per_s'][i]:,.0f} tokens/s per replica")
             else:
+                bw = f"{t.bandwidth_gbps[i]:,.0f} GB/s gives " if np.isfinite(t.bandwidth_gbps[i]) else ""
                 why.append(f"decode is memory-bound at batch {wl.inference.batch_size}: "
-                           f"{t.bandwidth_gbps[i]:,.0f} GB/s gives {p['decode_tokens_per_s'][i]:,.0f} tokens/s per stream")
+                           f"{bw}{p['decode_tokens_per_s'][i]:,.0f} tokens/s per stream")
         used = p["compute_precision_used"][i]
         want = {"int4": "int4", "int8": "int8", "fp8": "fp8"}.get(wl.inference.precision)
         if want and used and used != want:
             why.append(f"no native {want.upper()} math: runs at the {used.upper()} rate")
         elif want:
             why.append(f"native {want.upper()} math")
-        why.append(f"{p['energy_wh_per_request'][i]:.2g} Wh per request")
+        if np.isfinite(p["energy_wh_per_request"][i]):  # unknown for a device that cannot serve it
+            why.append(f"{p['energy_wh_per_request'][i]:.2g} Wh per request")
     if wl.training is not None and rk.phase != "inference":
         if np.isfinite(p["train_devices"][i]) and np.isfinite(p["time_hours"][i]):
             n = int(p["train_devices"][i])
@@ -244,7 +248,8 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
         why.append(f"{_money(hourly)} per device-hour rented")
     elif basis == "owned":
         years = wl.economics.amortization_years
-        why.append(f"{_money(t.launch_price_usd[i])} upfront over {years:g} years: {_money(hourly)}/h with electricity")
+        note = "" if t.price_note is None or t.price_note[i] in ("", "launch list price") else f" ({t.price_note[i]})"
+        why.append(f"{_money(t.launch_price_usd[i])} upfront{note} over {years:g} years: {_money(hourly)}/h with electricity")
     return why
 
 

@@ -37,6 +37,25 @@ TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine")
 WORKLOAD_FILTER = "Workload files (*.toml *.json);;All files (*)"
 
 
+def child_command() -> list[str]:
+    """How to start this app again as a child process: `python -m advisor` (by module, not by
+    file path, so it works from a wheel, a zip or an installer); a frozen build is its own
+    executable and takes the sub-command directly."""
+    import sys
+
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "advisor"]
+
+
+def documents_dir() -> Path:
+    """The user's documents folder (Qt knows each OS's), else the home folder."""
+    from PySide6.QtCore import QStandardPaths
+
+    docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+    return Path(docs) if docs and Path(docs).is_dir() else Path.home()
+
+
 def _placeholder(text: str) -> QLabel:
     lab = QLabel(text)
     lab.setAlignment(Qt.AlignCenter)
@@ -99,6 +118,9 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
         if toolbar:
             self.toolbar.addAction(a)
+            button = self.toolbar.widgetForAction(a)  # what a screen reader lands on in the tool bar
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+            button.setAccessibleDescription(tip)
         self.addAction(a)
         return a
 
@@ -116,6 +138,8 @@ class MainWindow(QMainWindow):
                                         name="save-as")
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.preset_menu = f.addMenu("&New from preset")  # filled by build(): the presets shipped in the package
+        self.preset_menu.setObjectName("preset-menu")
         f.addSeparator()
         self.toolbar.addSeparator()
         self.act_pdf = self._action("Export &PDF report…", self.export_pdf_dialog, "Ctrl+P",
@@ -125,15 +149,27 @@ class MainWindow(QMainWindow):
         self.act_chart = self._action("Export &chart as PNG/SVG…", self.export_chart_dialog, "Ctrl+Shift+E",
                                       "Save the chart on screen as PNG or SVG", f, True, "export-chart")
         f.addSeparator()
-        self._action("&Quit", self.close, "Ctrl+Q", "Quit", f, name="quit")
+        self._action("&Quit", self.quit_requested, "Ctrl+Q", "Quit", f, name="quit")
         v = mb.addMenu("&View")
         for k, title in enumerate(TAB_TITLES):
             self._action(title, lambda _=False, k=k: self.tabs.setCurrentIndex(k), f"Ctrl+{k + 1}",
                          f"Show {title}", v, name=f"tab-{k}")
+        self._action("Next tab", lambda: self._step_tab(1), "Ctrl+Tab", "Show the next tab", v, name="next-tab")
+        self._action("Previous tab", lambda: self._step_tab(-1), "Ctrl+Shift+Tab", "Show the previous tab", v,
+                     name="previous-tab")
         v.addSeparator()
-        self.act_theme = self._action("&Dark theme", self.toggle_theme, "Ctrl+T", "Switch light/dark", v, name="theme")
+        self.act_theme_system = self._action("Follow the &system colours", self.follow_system_theme, None,
+                                             "Light or dark as the operating system is set", v, name="theme-system")
+        self.act_theme_system.setCheckable(True)
+        self.act_theme_system.setChecked(self.settings.theme == "system")
+        self.act_theme = self._action("&Dark theme", self.toggle_theme, "Ctrl+T",
+                                      "Switch light/dark (stops following the system)", v, name="theme")
         self.act_theme.setCheckable(True)
-        self.act_theme.setChecked(self.settings.theme == "dark")
+        from ui import theme as themes
+
+        self.act_theme.setChecked(themes.resolve(self.settings.theme, self.app).dark)
+        # The OS switching light/dark while the app runs: followed unless the user chose one.
+        self.app.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         m = mb.addMenu("&Machine")
         self.toolbar.addSeparator()
         self.act_quick = self._action("&Quick probe", lambda: self.start_probe(True), "Ctrl+R",
@@ -153,6 +189,9 @@ class MainWindow(QMainWindow):
         for a in (self.act_save, self.act_save_as, self.act_pdf, self.act_csv, self.act_chart, self.act_quick):
             a.setEnabled(False)
 
+    def _step_tab(self, step: int) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
+
     # ---- build (after the window is shown) -------------------------------------------
     def build(self) -> None:
         """Stage 1: catalog, state, form, table, compare, machine view; first compute."""
@@ -165,7 +204,7 @@ class MainWindow(QMainWindow):
         from ui.views.recommendations import RecommendationsView
         from ui.views.workload import WorkloadView
 
-        self.theme = themes.get(self.settings.theme)
+        self.theme = themes.resolve(self.settings.theme, self.app)
         self.state = AppState(self, catalog=load_catalog())
         self.form = WorkloadView()
         self.recommend = RecommendationsView()
@@ -196,11 +235,14 @@ class MainWindow(QMainWindow):
         self.machine.import_requested.connect(self.import_dialog)
         self.presets = list_presets()
         self.form.set_presets([(p.name, p.description) for p in self.presets])
+        self._fill_preset_menu()
         self.apply_theme(self.theme)
         for a in (self.act_save, self.act_save_as, self.act_csv, self.act_chart, self.act_quick):
             a.setEnabled(True)
         self._setup_pdf_action()
         self._load_initial_workload()
+        known = set(map(str, self.state.catalog_ids())) if hasattr(self.state, "catalog_ids") else None
+        st.set_compare([d for d in self.settings.compare if known is None or d in known])
         self._start_detection()
         self._built = True
         if self.settings.notice:
@@ -309,8 +351,49 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_preset(self, index: int) -> None:
-        if 0 <= index < len(self.presets):
-            self._apply_preset(index)
+        if not 0 <= index < len(self.presets):
+            return
+        if not self.may_discard_edits(f"switch to the preset “{self.presets[index].name}”"):
+            self.form.presets.blockSignals(True)  # stay on what is shown: the edits are kept
+            self.form.presets.setCurrentIndex(self.form.presets.findText(self.state.workload.name))
+            self.form.presets.blockSignals(False)
+            return
+        self._dirty = False
+        self._apply_preset(index)
+
+    # ---- unsaved edits: asked about before they are replaced -------------------------
+    def ask_unsaved(self, doing: str) -> str:
+        """'save', 'discard' or 'cancel': the user's answer to 'save your edits before <doing>?'.
+
+        A real, window-modal question (tests answer it by clicking the box's buttons)."""
+        name = (self.state.workload.name if self.state and self.state.workload else "") or "this workload"
+        box = QMessageBox(QMessageBox.Warning, "Unsaved edits",
+                          f"“{name}” has edits that are not saved. Save them before you {doing}?",
+                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
+        box.setTextFormat(Qt.PlainText)  # the workload's name comes from a file
+        box.setObjectName("unsaved-question")
+        box.setDefaultButton(QMessageBox.Save)
+        answer = box.exec()
+        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+
+    def may_discard_edits(self, doing: str) -> bool:
+        """True when the current workload may be replaced: it has no unsaved edits, or the user
+        saved them or chose to discard them."""
+        if not getattr(self, "_dirty", False) or self.state is None or self.state.workload is None:
+            return True
+        answer = self.ask_unsaved(doing)
+        if answer == "save":
+            return self.save()
+        if answer == "discard":
+            self._dirty = False
+            return True
+        return False
+
+    def quit_requested(self) -> None:
+        """Ctrl+Q: asks about unsaved edits first, then closes."""
+        if self.may_discard_edits("quit"):
+            self._asked_at_close = True
+            self.close()
 
     def _on_form_edited(self, data: dict) -> None:
         if self.state.submit_form(data):
@@ -327,6 +410,8 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def open_dialog(self) -> None:
+        if not self.may_discard_edits("open another workload"):
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open workload", str(self._dialog_dir()), WORKLOAD_FILTER)
         if path:
             self.open_path(path)
@@ -386,18 +471,30 @@ class MainWindow(QMainWindow):
         return True
 
     def _dialog_dir(self) -> Path:
-        from ui.presets import WORKLOADS_DIR
-
-        if self.current_path is not None:
+        """Where Open and Save start: the current file's folder, else the user's documents
+        folder (never the package's own preset folder: a save there is lost on upgrade)."""
+        if self.current_path is not None and self.current_path.parent.is_dir():
             return self.current_path.parent
-        return WORKLOADS_DIR if WORKLOADS_DIR.is_dir() else Path.home()
+        return documents_dir()
+
+    def _fill_preset_menu(self) -> None:
+        """File > New from preset: the same presets as the form's picker, through the same signal."""
+        self.preset_menu.clear()
+        for i, preset in enumerate(self.presets):
+            a = self.preset_menu.addAction(preset.name)
+            a.setToolTip(preset.description)
+            a.setStatusTip(preset.description)
+            a.setObjectName(f"preset:{preset.path.stem if preset.path else i}")
+            a.triggered.connect(lambda _=False, i=i: self.form.preset_chosen.emit(i))
+        self.preset_menu.setToolTipsVisible(True)
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         files = self.settings.recent_files
         for path in files:
             a = self.recent_menu.addAction(path)
-            a.triggered.connect(lambda _=False, p=path: self.open_path(p))
+            a.triggered.connect(lambda _=False, p=path: self.may_discard_edits("open another workload")
+                                and self.open_path(p))
         if not files:
             a = self.recent_menu.addAction("No recent files")
             a.setEnabled(False)
@@ -413,6 +510,8 @@ class MainWindow(QMainWindow):
     def _on_results(self, results) -> None:
         import time
 
+        from ui.views.recommendations import device_count_text
+
         t0 = time.perf_counter()
         self.recommend.set_results(results)
         self.compare.set_results(results)
@@ -421,7 +520,7 @@ class MainWindow(QMainWindow):
         draw_ms = (time.perf_counter() - t0) * 1000
         self.last_redraw_ms = draw_ms
         self.compute_label.setText(f"model {results.compute_ms:.0f} ms · redraw {draw_ms:.0f} ms · "
-                                   f"{len(results.estimates)} devices")
+                                   f"{device_count_text(results)}")
 
     def _on_chart_click(self, device_id: str) -> None:
         self.state.select(device_id)
@@ -533,7 +632,7 @@ class MainWindow(QMainWindow):
         self.act_quick.setEnabled(True)
 
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a probe report", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Import a probe report", str(documents_dir()),
                                               "Probe reports (*.json);;All files (*)")
         if path:
             self.import_probe(path)
@@ -548,7 +647,7 @@ class MainWindow(QMainWindow):
 
     # ---- export -----------------------------------------------------------------------
     def export_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export table as CSV", str(Path.home() / "recommendations.csv"),
+        path, _ = QFileDialog.getSaveFileName(self, "Export table as CSV", str(documents_dir() / "recommendations.csv"),
                                               "CSV (*.csv)")
         if path:
             self.export_csv(path)
@@ -566,7 +665,7 @@ class MainWindow(QMainWindow):
             return
         self.tabs.setCurrentIndex(TAB_TRADEOFFS)
         key = self.tradeoffs.current_key()
-        path, _ = QFileDialog.getSaveFileName(self, "Export chart", str(Path.home() / f"{key}.png"),
+        path, _ = QFileDialog.getSaveFileName(self, "Export chart", str(documents_dir() / f"{key}.png"),
                                               "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             self.export_chart(path)
@@ -626,15 +725,14 @@ class MainWindow(QMainWindow):
     def export_pdf_dialog(self) -> None:
         if not self.report_available:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(Path.home() / "report.pdf"), "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(documents_dir() / "report.pdf"), "PDF (*.pdf)")
         if path:
             self.export_pdf(path)
 
     def export_pdf(self, path: str):
-        """Write the PDF in a child process running `main.py report`: the very command a script
+        """Write the PDF in a child process running `hwadvisor report`: the very command a script
         would run (so both give the same report), and the window never waits on it. Returns
         the QProcess (tests wait on its `finished`)."""
-        import sys
         import tempfile
 
         from PySide6.QtCore import QProcess, QProcessEnvironment
@@ -648,16 +746,21 @@ class MainWindow(QMainWindow):
         folder = tempfile.mkdtemp(prefix="hwadvisor-report-")
         wl_file = Path(folder) / "workload.toml"
         wl_file.write_text(dumps_toml(st.workload), encoding="utf-8")
-        args = [str(Path(__file__).resolve().parent.parent / "main.py"), "report",
-                "--workload", str(wl_file), "--out", path]
+        args = [*child_command(), "report", "--workload", str(wl_file), "--out", path]
         for dev in sorted(st.compare):
             args += ["--device", dev]
         env = QProcessEnvironment.systemEnvironment()
         env.insert("QT_QPA_PLATFORM", "offscreen")  # the child draws, it never shows a window
+        # `-m advisor` must find the package this window runs from, even from a checkout that
+        # was never installed and a working folder elsewhere.
+        import advisor
+
+        root = str(Path(advisor.__file__).resolve().parent.parent)
+        env.insert("PYTHONPATH", os.pathsep.join(p for p in (root, env.value("PYTHONPATH", "")) if p))
         proc = QProcess(self)
         proc.setProcessEnvironment(env)
-        proc.setProgram(sys.executable)
-        proc.setArguments(args)
+        proc.setProgram(args[0])
+        proc.setArguments(args[1:])
         self._report_process = proc
         self.act_cancel.setEnabled(True)
         self.statusBar().showMessage(f"Writing {path}… (Esc cancels)")
@@ -693,11 +796,34 @@ class MainWindow(QMainWindow):
 
     # ---- theme, messages, close -----------------------------------------------------------
     def toggle_theme(self) -> None:
+        """A fixed light or dark theme: the user's override of the OS scheme, kept across starts."""
         from ui import theme as themes
 
         name = "dark" if self.act_theme.isChecked() else "light"
         self.settings.theme = name
+        self.act_theme_system.setChecked(False)
         self.apply_theme(themes.get(name))
+
+    def follow_system_theme(self) -> None:
+        """Follow the OS colour scheme again (ticked), or keep the current look fixed (unticked)."""
+        from ui import theme as themes
+
+        if self.act_theme_system.isChecked():
+            self.settings.theme = "system"
+            theme = themes.resolve("system", self.app)
+            self.act_theme.setChecked(theme.dark)
+            self.apply_theme(theme)
+        else:
+            self.settings.theme = self.theme.name
+
+    def _on_system_scheme(self, *_):
+        from ui import theme as themes
+
+        if self.settings.theme == "system":
+            theme = themes.resolve("system", self.app)
+            self.act_theme.setChecked(theme.dark)
+            if theme is not getattr(self, "theme", None):
+                self.apply_theme(theme)
 
     def apply_theme(self, theme) -> None:
         from ui import theme as themes
@@ -710,22 +836,31 @@ class MainWindow(QMainWindow):
             if self.tradeoffs is not None:
                 self.tradeoffs.set_theme(theme)
 
-    def notify(self, title: str, text: str, level: str = "info") -> None:
-        """Tell the user something without blocking (window-modal box, status bar)."""
+    def notify(self, title: str, text: str, level: str = "info", *, status: str | None = None) -> None:
+        """Tell the user something without blocking (window-modal box, status bar). Plain text
+        always: messages quote file names and values from files. `status`: a one-line form
+        for the status bar (default: the text, its lines joined)."""
         self.last_message = text
-        self.statusBar().showMessage(text, 8000)
+        self.statusBar().showMessage(status if status is not None else " ".join(text.split("\n")), 8000)
         if QApplication.platformName() == "offscreen":
             log.warning("%s: %s", title, text)
             return
         icon = {"warning": QMessageBox.Warning, "error": QMessageBox.Critical}.get(level, QMessageBox.Information)
         box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box.setTextFormat(Qt.PlainText)
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
 
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every action with a shortcut, in menu order."""
+        return [(a.shortcut().toString(QKeySequence.NativeText), a.text().replace("&", "").rstrip("…"))
+                for a in self.actions() if not a.shortcut().isEmpty()]
+
     def show_shortcuts(self) -> None:
-        lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
-                 for a in self.actions() if not a.shortcut().isEmpty()]
-        self.notify("Keyboard shortcuts", "<table cellpadding=3>" + "".join(lines) + "</table>")
+        """F1: the shortcuts as plain text (one line each in the box; one line in the status bar)."""
+        items = self.shortcut_list()
+        self.notify("Keyboard shortcuts", "\n".join(f"{keys}\t{what}" for keys, what in items),
+                    status=" · ".join(f"{keys} {what}" for keys, what in items))
 
     def show_about(self) -> None:
         from advisor import __version__
@@ -736,6 +871,13 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         from ui import workers
 
+        # The window's close button (a spontaneous event) asks like Ctrl+Q; a close from code
+        # (a session ending, tests) keeps the edits for the next start without asking.
+        asked, self._asked_at_close = getattr(self, "_asked_at_close", False), False
+        if event.spontaneous() and not asked and not self.may_discard_edits("quit"):
+            event.ignore()
+            return
+        self.settings.compare = list(self.state.compare) if self.state is not None else []
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         self._keep_unsaved()

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "gui.ini"
 MAX_RECENT = 8
-DEFAULTS = {"theme": "light", "electricity_usd_per_kwh": 0.12, "last_workload": "", "recent_files": []}
+DEFAULTS = {"theme": "system", "electricity_usd_per_kwh": 0.12, "last_workload": "", "recent_files": []}
 
 
 def settings_path() -> Path:
@@ -47,7 +47,7 @@ class Settings:
 
     @staticmethod
     def _values_ok(qs: QSettings) -> bool:
-        theme = qs.value("theme", "light")
+        theme = qs.value("theme", DEFAULTS["theme"])
         if not isinstance(theme, str):
             return False
         price = qs.value("electricity_usd_per_kwh", 0.12)
@@ -73,7 +73,7 @@ class Settings:
     @property
     def theme(self) -> str:
         v = self._qs.value("theme", DEFAULTS["theme"])
-        return v if v in ("light", "dark") else DEFAULTS["theme"]
+        return v if v in ("system", "light", "dark") else DEFAULTS["theme"]  # system: follow the OS
 
     @theme.setter
     def theme(self, name: str) -> None:
@@ -119,6 +119,18 @@ class Settings:
     def add_recent(self, path: str) -> None:
         files = [str(path)] + [p for p in self.recent_files if p != str(path)]
         self._qs.setValue("recent_files", files[:MAX_RECENT])
+
+    @property
+    def compare(self) -> list[str]:
+        """Device ids in the Compare view when the app last closed."""
+        v = self._qs.value("compare", [])
+        if isinstance(v, str):
+            v = [v]
+        return [d for d in v if isinstance(d, str) and d][:8] if isinstance(v, list) else []
+
+    @compare.setter
+    def compare(self, ids: list[str]) -> None:
+        self._qs.setValue("compare", [str(d) for d in ids])
 
     def sync(self) -> None:
         self._qs.sync()

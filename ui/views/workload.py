@@ -65,8 +65,9 @@ def parse_value(spec: FieldSpec, text: str):
     return t
 
 
-def tooltip(path: str, spec: FieldSpec) -> str:
-    parts = [f"<b>{spec.label}</b>" + (f" ({spec.unit})" if spec.unit else ""), spec.help]
+def help_parts(path: str, spec: FieldSpec) -> list[str]:
+    """The field's help, extra glossary text, bounds and default, as plain sentences."""
+    parts = [spec.help]
     if path in FIELD_EXTRA:
         parts.append(FIELD_EXTRA[path])
     bounds = []
@@ -78,8 +79,18 @@ def tooltip(path: str, spec: FieldSpec) -> str:
         parts.append("Allowed: " + ", ".join(bounds))
     if spec.default is not None and spec.default != "":
         parts.append(f"Default: {format_value(spec, spec.default)}")
-    parts.append(f"<i>File key: {path}</i>")
+    return parts
+
+
+def tooltip(path: str, spec: FieldSpec) -> str:
+    parts = [f"<b>{spec.label}</b>" + (f" ({spec.unit})" if spec.unit else ""), *help_parts(path, spec),
+             f"<i>File key: {path}</i>"]
     return "<p style='white-space:normal'>" + "<br>".join(parts) + "</p>"
+
+
+def accessible_name(spec: FieldSpec) -> str:
+    """What a screen reader says for the field: its label and unit, plain text."""
+    return spec.label + (f" ({spec.unit})" if spec.unit else "")
 
 
 class FieldRow:
@@ -120,6 +131,8 @@ class FieldRow:
             w.textEdited.connect(on_edit)
         w.setObjectName(f"field:{path}")
         w.setToolTip(tip)
+        w.setAccessibleName(accessible_name(spec))
+        w.setAccessibleDescription(" ".join(p.rstrip(".") + "." for p in help_parts(path, spec) if p))
         w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.editor = w
         self.error = QLabel()
@@ -182,6 +195,8 @@ class WorkloadView(QWidget):
         top.addWidget(lab)
         self.presets = QComboBox()
         self.presets.setObjectName("presets")
+        self.presets.setAccessibleName("Preset")
+        self.presets.setAccessibleDescription("Start from a built-in workload; the fields below are filled from it.")
         self.presets.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.presets.activated.connect(self.preset_chosen)
         top.addWidget(self.presets, 1)
@@ -207,6 +222,8 @@ class WorkloadView(QWidget):
                 box.setCheckable(True)
                 box.toggled.connect(self._on_section_toggled)
                 box.setToolTip(f"Untick to leave the [{section}] section out of the workload.")
+                box.setAccessibleName(SECTION_TITLES[section])
+                box.setAccessibleDescription(f"Untick to leave the {section} section out of the workload.")
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
             form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
