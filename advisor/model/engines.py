@@ -36,6 +36,7 @@ class Engine:
     split: str  # "layers" | "tensor"
     continuous_batching: bool
     why: str
+    step_overhead_s: Factor = Factor(0.0, 0.0, 0.0, "")  # per decode step, whatever the model (scheduler, sampler)
 
 
 def _f(lo, pt, hi, why=""):
@@ -77,17 +78,23 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
         "cuda_consumer": _f(40, 60, 100), "cuda_datacenter": _f(40, 60, 100), "apple": _f(40, 60, 100),
         "amd": _f(40, 60, 100), "intel": _f(40, 60, 100), "cpu": _f(10, 30, 60)},
         "layers", False, "MLX: 0.85 of bandwidth + 60 us/layer (mlx-lm 70B bf16 on M2 Ultra, 8B 4-bit on M3 Ultra)"),
-    # CUDA-graph serving engines. No batch-1 row of their own in the reference; their decode step is
-    # one CUDA graph like MLC's, so MLC's figures apply, a little slower for the scheduler step.
-    # TensorRT-LLM's batched 'peak throughput' rows (reference: serving) check the bandwidth side.
+    # CUDA-graph serving engines: the decode step is one CUDA graph like MLC's, so MLC's per-layer
+    # figures apply, plus a fixed CPU-side step (Python scheduler, sampler, output processing) that
+    # dominates small models: "at small batch sizes ... CPU-side overheads may bottleneck execution"
+    # (ML.ENERGY, LLM inference energy: a longitudinal analysis). Qwen3-4B fp8 on an RTX 4090 in
+    # vLLM runs 137 tok/s single-stream (club-3090 #697): 7.3 ms = 4.6 ms of weights + 1.4 ms of
+    # layers + ~1 ms per step (derived). TensorRT-LLM's batched 'peak throughput' rows (reference:
+    # serving) check the bandwidth side.
     Engine("vllm", _bw(0.78, 0.87, 0.93), {
         "cuda_consumer": _f(25, 40, 70), "cuda_datacenter": _f(25, 40, 70), "apple": _f(60, 100, 160),
         "amd": _f(30, 50, 90), "intel": _f(50, 80, 140), "cpu": _f(10, 40, 80)},
-        "tensor", True, "vLLM: CUDA-graph decode like MLC's (0.87 + 40 us/layer); continuous batching"),
+        "tensor", True, "vLLM: CUDA-graph decode (0.87 + 40 us/layer) + ~0.8 ms per step of Python scheduling; "
+        "continuous batching", Factor(0.4e-3, 0.8e-3, 1.5e-3, "")),
     Engine("sglang", _bw(0.78, 0.87, 0.93), {
         "cuda_consumer": _f(25, 40, 70), "cuda_datacenter": _f(25, 40, 70), "apple": _f(60, 100, 160),
         "amd": _f(30, 50, 90), "intel": _f(50, 80, 140), "cpu": _f(10, 40, 80)},
-        "tensor", True, "SGLang: CUDA-graph decode as vLLM; continuous batching"),
+        "tensor", True, "SGLang: CUDA-graph decode and a Python scheduler step as vLLM; continuous batching",
+        Factor(0.4e-3, 0.8e-3, 1.5e-3, "")),
     Engine("tensorrt-llm", _bw(0.80, 0.88, 0.95), {
         "cuda_consumer": _f(20, 35, 60), "cuda_datacenter": _f(20, 35, 60), "apple": _f(60, 100, 160),
         "amd": _f(30, 50, 90), "intel": _f(50, 80, 140), "cpu": _f(10, 40, 80)},
@@ -115,6 +122,7 @@ _OV = {w: np.array([[getattr(ENGINES[e].overhead_s_per_layer[p], w) for p in PLA
        for w in ("low", "point", "high")}
 _SPLIT = np.array([ENGINES[e].split for e in ENGINE_LIST], dtype=object)
 _CB = np.array([ENGINES[e].continuous_batching for e in ENGINE_LIST])
+_STEP = {w: np.array([getattr(ENGINES[e].step_overhead_s, w) for e in ENGINE_LIST]) for w in ("low", "point", "high")}
 
 
 def _platform_codes(table) -> np.ndarray:
@@ -173,6 +181,7 @@ class EngineFactors:
     bandwidth: np.ndarray
     overhead_s_per_layer: np.ndarray
     continuous_batching: np.ndarray
+    step_overhead_s: np.ndarray
 
 
 def factors(wl, table, which: str) -> EngineFactors:
@@ -187,4 +196,4 @@ def factors(wl, table, which: str) -> EngineFactors:
     if wl.inference.split != "auto":
         split = np.full(len(table), wl.inference.split, dtype=object)
     return EngineFactors(np.array(ENGINE_LIST, dtype=object)[codes], split, _BW[which][codes],
-                         _OV[rev][codes, plat], _CB[codes])
+                         _OV[rev][codes, plat], _CB[codes], _STEP[rev][codes])

@@ -270,7 +270,7 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
     comm = np.where(n_eff > 1, np.where(layer_split, (n_eff - 1) * getattr(ENG.LAYER_HOP_S, rev),
                                         2 * s.layers * allreduce), 0.0)
     if transformer:
-        overhead = s.layers * eng.overhead_s_per_layer * calib_overhead + comm
+        overhead = (s.layers * eng.overhead_s_per_layer + eng.step_overhead_s) * calib_overhead + comm
     else:
         overhead = s.layers * sc.overhead_s_per_layer + comm
 
