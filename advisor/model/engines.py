@@ -140,6 +140,10 @@ def _platform_codes(table) -> np.ndarray:
     return codes
 
 
+def is_cpu(table) -> np.ndarray:
+    return _platform_codes(table) == 5
+
+
 def platforms(table) -> np.ndarray:
     """The overhead platform of each device (cuda_consumer, cuda_datacenter, apple, amd, intel, cpu)."""
     return np.array(PLATFORMS, dtype=object)[_platform_codes(table)]
