@@ -83,8 +83,15 @@ def format_estimate(rec: dict) -> str:
     lines.append("  breakdown GB: " + ", ".join(f"{k} {v:,.1f}" for k, v in b.items() if v))
     if "inference" in rec:
         i, rg = rec["inference"], rec["range"]["inference"]
+        split = f", {i['split']} split" if i.get("split") not in (None, "none") else ""
         lines += [
             "  inference:",
+            f"    engine                {i['engine']}{split}",
+        ]
+        if i.get("offloaded_layers"):
+            lines.append(f"    offload               {i['offloaded_layers']} layers ({_n(i['offloaded_gb'])} GB) from host "
+                         f"memory: {_n(i['offload_slowdown'], '{:.1f}')}x slower than all on the device")
+        lines += [
             f"    time to first token   {_n(i['ttft_ms'])} ms{_r(rg, 'ttft_ms')}",
             f"    time per output token {_n(i['tpot_ms'], '{:,.2f}')} ms{_r(rg, 'tpot_ms', '{:,.2f}')}  ({i['bound']}-bound)",
             f"    one stream            {_n(i['decode_tokens_per_s'])} tokens/s{_r(rg, 'decode_tokens_per_s')}",
@@ -100,6 +107,8 @@ def format_estimate(rec: dict) -> str:
         lines += [
             "  training:",
             f"    devices               {t['count']}" + ("" if t["fits"] else "  (does NOT fit)"),
+            f"    method                {t['method']}" + (f", LoRA rank {t['lora_rank']}, {_n(t['trainable_params'] / 1e6, '{:,.1f}')} M trainable"
+                                                          if t.get("lora_rank") and t.get("trainable_params") else ""),
             f"    time                  {_n(t['time_days'])} days{_r({'d': {k: (v / 24 if v else v) for k, v in rg['time_hours'].items()}}, 'd')}",
             f"    device-hours          {_n(t['device_hours'], '{:,.0f}')}",
             f"    energy                {_n(t['energy_kwh'], '{:,.0f}')} kWh, {_n(t['co2_kg'], '{:,.0f}')} kg CO2",
