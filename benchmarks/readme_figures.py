@@ -42,14 +42,15 @@ class Site:
 SITES = (
     Site("catalog devices", r"\*\*Catalog\*\* \(`hardware_db/`\): (\d+) devices"),
     Site("catalog CPUs", r"Apple M1-M4, (\d+) CPUs, "),
-    Site("presets", r"; (\w+) presets live in `workloads/`"),
+    Site("presets", r"(\w+) presets ship inside the package"),
     Site("library models", r"a library of (\d+) published models"),
 )
 TABLE_HEAD = "| what | points | predicted / measured |"
 
 
 def _word(n: int) -> str:
-    return NUMBER_WORDS[n] if n < len(NUMBER_WORDS) else str(n)
+    """A count as the README writes it at the start of a sentence: "Ten", or digits from 13."""
+    return NUMBER_WORDS[n].capitalize() if n < len(NUMBER_WORDS) else str(n)
 
 
 def counts() -> dict[str, str]:
@@ -108,34 +109,53 @@ def training_throughput_ratios() -> list[float]:
     return out
 
 
+ENGINE_NAMES = {"llama.cpp": "llama.cpp", "mlc": "MLC", "exllamav2": "ExLlamaV2", "mlx": "MLX",
+                "tensorrt-llm": "TensorRT-LLM", "vllm": "vLLM", "sglang": "SGLang", "transformers": "transformers"}
+
+
+def _params(values) -> str:
+    """Model sizes as "1B-671B" (or "7B/70B" for two), from the reference rows' params_b."""
+    sizes = sorted({round(float(v)) or float(v) for v in values})
+    names = [f"{s:g}B" for s in sizes]
+    return names[0] if len(names) == 1 else ("/".join(names) if len(names) == 2 else f"{names[0]}-{names[-1]}")
+
+
 def accuracy_table() -> str:
-    """The README's accuracy table, one row per engine for decode, then serving, energy, training."""
+    """The README's accuracy table: decode (all engines, then per engine), serving, energy, training."""
     from tests.advisor import reference as R
 
     rows = [TABLE_HEAD, "| --- | --- | --- |"]
     decode = R.decode_results()
-    for engine in sorted({d["engine"] for d in decode}):
-        mine = [d for d in decode if d["engine"] == engine]
-        ratios = [d["ratio"] for d in mine]
-        devices = len({d["device"] for d in mine})
-        rows.append(f"| single-stream decode, {engine} | {len(mine)} on {devices} device{'s' * (devices != 1)} "
-                    f"| median error {_median_error(ratios):.0%}, range {min(ratios):.2f}-{max(ratios):.2f} |")
+    ratios = [d["ratio"] for d in decode]
+    engines = sorted({d["engine"] for d in decode}, key=lambda e: -sum(d["engine"] == e for d in decode))
+    counts = sorted({d["count"] for d in decode})
+    moe = any((d["row"].get("notes") or "").lower().find("moe") >= 0 or d["model"] in ("deepseek-r1", "gpt-oss-20b")
+              for d in decode)
+    by_engine = "; by engine: " + ", ".join(
+        f"{ENGINE_NAMES.get(e, e)} {_median_error([d['ratio'] for d in decode if d['engine'] == e]):.0%}"
+        for e in engines)
+    rows.append(
+        f"| single-stream decode, {_params(d['row']['params_b'] for d in decode)}"
+        f"{' (dense and MoE)' if moe else ''} in {', '.join(ENGINE_NAMES.get(e, e) for e in engines)}, "
+        f"{counts[0]}-{counts[-1]} GPUs | {len(decode)} on {len({d['device'] for d in decode})} GPUs and Apple chips "
+        f"| median error {_median_error(ratios):.0%}, range {min(ratios):.2f}-{max(ratios):.2f}{by_engine} |")
     serving = R.serving_results()
     ratios = [x["ratio"] for x in serving]
-    engines = ", ".join(sorted({x["engine"] for x in serving}))
-    rows.append(f"| batched serving throughput, {engines} | {len(serving)} on "
-                f"{len({x['device'] for x in serving})} devices | median error {_median_error(ratios):.0%}, "
-                f"range {min(ratios):.2f}-{max(ratios):.2f} |")
+    serving_rows = R.rows("serving")
+    devices = list(dict.fromkeys(r["device"].split()[0] for r in serving_rows))
+    rows.append(f"| batched serving, {', '.join(ENGINE_NAMES.get(e, e) for e in sorted({x['engine'] for x in serving}))} "
+                f"{_params(r['params_b'] for r in serving_rows)} throughput tables ({', '.join(devices)}) "
+                f"| {len(serving)} | median error {_median_error(ratios):.0%}, range {min(ratios):.2f}-{max(ratios):.2f} |")
     energy = R.energy_results()
     ratios = [x["ratio"] for x in energy]
-    rows.append(f"| energy per output token | {len(energy)} | median error {_median_error(ratios):.0%}, "
-                f"range {min(ratios):.2f}-{max(ratios):.2f} |")
+    rows.append(f"| energy per output token (ML.ENERGY H100 batch 64; system wall power at batch 1) | {len(energy)} "
+                f"| median error {_median_error(ratios):.0%}, range {min(ratios):.2f}-{max(ratios):.2f} |")
     hours = training_hours_ratios()
     rows.append(f"| training GPU-hours, Llama 2 7B / 13B / 70B | {len(hours)} | "
                 f"{' / '.join(f'{r:.2f}' for _, r in hours)} |")
     tput = training_throughput_ratios()
-    rows.append(f"| training tokens/s per GPU, MosaicML MPT on A100/H100 | {len(tput)} | "
-                f"median error {_median_error(tput):.0%}, range {min(tput):.2f}-{max(tput):.2f} |")
+    rows.append(f"| training tokens/s per GPU, MosaicML MPT 7B-70B on A100/H100 | {len(tput)} | "
+                f"{min(tput):.2f}-{max(tput):.2f} (median error {_median_error(tput):.0%}) |")
     return "\n".join(rows)
 
 

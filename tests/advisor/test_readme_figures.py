@@ -16,10 +16,10 @@ def test_readme_figures_match_the_data():
 
 
 def test_a_stale_figure_is_reported_and_rewritten():
-    figures = {"catalog devices": "158", "catalog CPUs": "18", "presets": "ten", "library models": "51"}
+    figures = {"catalog devices": "158", "catalog CPUs": "18", "presets": "Ten", "library models": "51"}
     table = F.TABLE_HEAD + "\n| --- | --- | --- |\n| decode | 3 | median error 5% |"
     text = ("- **Catalog** (`hardware_db/`): 137 devices, x, Apple M1-M4, 16 CPUs, TPUs\n"
-            "TOML; ten presets live in `workloads/`.\n- with a library of 51 published models\n\n"
+            "TOML. Ten presets ship inside the package.\n- with a library of 51 published models\n\n"
             + F.TABLE_HEAD + "\n| --- | --- | --- |\n| decode | 50 | median error 14% |\n\nAfter.\n")
     assert F.differences(text, figures, table) == [
         "catalog devices: README.md says 137, the data says 158",
@@ -34,4 +34,4 @@ def test_a_stale_figure_is_reported_and_rewritten():
 
 
 def test_number_words():
-    assert [F._word(n) for n in (1, 10, 12, 13)] == ["one", "ten", "twelve", "13"]
+    assert [F._word(n) for n in (1, 10, 12, 13)] == ["One", "Ten", "Twelve", "13"]

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from advisor.presets import PRESET_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
 REPLAY = ROOT / "tests" / "fixtures" / "nvml" / "h200_sxm_141gb.json"
 INF = {"precision": "fp16", "requests_per_day": 1000, "prompt_tokens": 100, "output_tokens": 100, "batch_size": 1}
@@ -139,7 +141,7 @@ def test_recommend_text_for_every_preset():
     from hardware_db import load_catalog
 
     size = len(load_catalog(user_overlay=False))
-    for preset in sorted((ROOT / "workloads").glob("*.toml")):
+    for preset in sorted(PRESET_DIR.glob("*.toml")):
         r = cli("recommend", "--workload", str(preset), "--top", "3")
         assert r.returncode == 0, (preset.name, r.stderr)
         lines = r.stdout.splitlines()
@@ -235,6 +237,19 @@ def test_device_names_as_people_write_them(tmp_path):
                                 "variant; also: A100 PCIe 80GB")
     r = cli("estimate", "--workload", wl, "--device", "RTX 4090 x 2", "--count", "3", "--json")
     assert json.loads(r.stdout)["count"] == 3 and r.stderr == ""  # --count wins over the name
+
+
+def test_devices_shows_why_a_row_is_not_ranked():
+    r = cli("devices", "--unranked")
+    assert r.returncode == 0, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("a800-sxm4-80gb "))
+    assert line.endswith("no peak compute figure; no memory bandwidth")
+    assert not any(ln.startswith("h100-sxm5-80gb ") for ln in r.stdout.splitlines())
+    rows = {d["id"]: d for d in json.loads(cli("devices", "--json").stdout)}
+    assert rows["h100-sxm5-80gb"]["ranked"] is True and rows["h100-sxm5-80gb"]["not_ranked_because"] == []
+    assert rows["a800-sxm4-80gb"]["ranked"] is False
+    assert rows["b200-hgx"]["purchase_price_basis"] == "report figure 2024-10: $30,000-$40,000"
+    assert rows["b200-hgx"]["default_variant"] == ["B200"]
 
 
 def test_models_command_lists_the_library():

@@ -68,7 +68,7 @@ def test_every_bad_settings_file_starts_the_window_with_defaults(qtbot, name, te
     shutil.copy(CORPUS / "settings" / name, path)
     s = Settings()
     assert matches(template, s.notice, path)
-    assert s.theme in ("light", "dark") and 0 <= s.electricity_usd_per_kwh <= 10
+    assert s.theme in ("system", "light", "dark") and 0 <= s.electricity_usd_per_kwh <= 10
     w = MainWindow(s)
     qtbot.addWidget(w)
     w.show()
