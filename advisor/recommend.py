@@ -249,8 +249,11 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
 
 
 def recommend(wl: Workload, catalog, *, top: int | None = None, calibrations: dict[str, Calibration] | None = None,
-              table: DeviceTable | None = None, estimates: Estimates | None = None) -> dict:
-    """The `recommend --json` object: ranked candidates with score, Pareto flag and reasons."""
+              table: DeviceTable | None = None, estimates: Estimates | None = None, plans: bool = True) -> dict:
+    """The `recommend --json` object: ranked candidates with score, Pareto flag and reasons.
+
+    Each entry carries `plan`: the same object `plan` prints for that device (advisor.plan).
+    """
     est = estimates or estimate_table(wl, table or device_table(catalog), calibrations=calibrations)
     rk = rank(est)
     best_key = rk.key[rk.order[0]] if len(rk.order) else math.nan
@@ -266,6 +269,10 @@ def recommend(wl: Workload, catalog, *, top: int | None = None, calibrations: di
             "optimized_for": cls, "optimized_for_why": cls_why,
             "why": reasons(rk, int(i), pos),
         })
+        if plans:
+            from advisor.plan import Option, plan_option
+
+            rec["plan"] = plan_option(wl, est.table, Option(str(est.table.ids[i])), calibrations=calibrations)
         ranked.append(rec)
     out = {
         "workload": wl.name, "phase": rk.phase, "ranked_by": rk.key_name,

@@ -36,14 +36,29 @@ def run(args) -> int:
     from advisor.cli import print_json
     from advisor.model.devices import device_table
     from advisor.model.estimate import estimate_table
+    from advisor.plan import _is_this_machine, this_machine_devices
 
     cat = load_catalog_for(args)
-    row = cat.resolve(args.device)
+    count, machine_text = args.count, None
+    if _is_this_machine(args.device):
+        # The detected machine: its GPUs (all of them, unless --count says otherwise), calibrated
+        # by its own stored probe runs where there are any.
+        device_id, n, machine_text = this_machine_devices(None, cat)
+        row = cat.row(device_id)
+        count = count or n
+    else:
+        from hardware_db.loader import split_count
+
+        written, name = split_count(args.device)
+        row = cat.resolve(name if written else args.device)
+        count = count or written
     table = device_table(cat)
     idx = int((table.ids == row["id"]).nonzero()[0][0])
-    est = estimate_table(wl, table.take([idx]), count=args.count, calibrations=stored_calibrations())
+    est = estimate_table(wl, table.take([idx]), count=count, calibrations=stored_calibrations())
     rec = est.record(0)
     rec["workload"] = wl.name
+    if machine_text:
+        rec["this_machine"] = machine_text
     if args.json:
         print_json(rec)
     else:
@@ -65,7 +80,8 @@ def _r(rng: dict, key: str, fmt="{:,.1f}") -> str:
 def format_estimate(rec: dict) -> str:
     """A plain-text summary of one estimate record."""
     lines = [f"{rec['workload']} on {rec['device_name']} x{rec['count'] or '?'}"
-             + ("  [calibrated by probe]" if rec["calibrated"] else "")]
+             + ("  [calibrated by probe]" if rec["calibrated"] else "")
+             + (f"  [{rec['this_machine']}]" if rec.get("this_machine") else "")]
     fit = "fits" if rec["fits"] else "DOES NOT FIT"
     lines.append(f"  memory: {_n(rec['memory_per_device_gb'])} GB per device of {_n(rec['memory_available_gb'], '{:g}')} GB -> {fit}")
     b = rec["memory_breakdown_gb"]
