@@ -443,6 +443,20 @@ def plan_option(wl: Workload, catalog, option: Option, *, owned: dict[str, int] 
             why.append(f"no price for {row_name}: give one with --price '{row_name}=USD'")
     if wl.training is not None:
         out["training"] = training_plan(wl, catalog, option, owned=owned, prices=prices, calibrations=calibrations)
+        if wl.inference is not None:
+            t_kwh, y_kwh = out["training"]["energy_kwh"], out.get("energy_kwh_per_year")
+            if t_kwh is not None and y_kwh is not None:
+                from advisor.yardstick import co2_in_words
+
+                i_kwh = y_kwh * e.horizon_years
+                out["lifecycle_energy"] = {
+                    "training_energy_kwh": t_kwh, "inference_energy_kwh": i_kwh,
+                    "inference_energy_share": i_kwh / (t_kwh + i_kwh) if t_kwh + i_kwh > 0 else None,
+                    "training_co2_kg": t_kwh * e.carbon_kg_per_kwh, "inference_co2_kg": i_kwh * e.carbon_kg_per_kwh,
+                }
+                out["why"].append(f"energy: training {t_kwh:,.0f} kWh once, serving {i_kwh:,.0f} kWh over "
+                                  f"{e.horizon_years:g} year(s); "
+                                  + co2_in_words((t_kwh + i_kwh) * e.carbon_kg_per_kwh))
         if wl.inference is None:
             out.update({k: out["training"][k] for k in ("tco_usd", "cloud_tco_usd", "yearly_usd", "breakeven_months",
                                                         "why", "energy_kwh_per_year", "co2_kg_per_year")})

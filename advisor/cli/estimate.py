@@ -115,4 +115,11 @@ def format_estimate(rec: dict) -> str:
         lines.append(f"  lifecycle: training ${_n(lc['training_cost_usd'], '{:,.0f}')} vs inference "
                      f"${_n(lc['inference_cost_usd'], '{:,.0f}')} over {lc['horizon_years']:g} year(s): "
                      f"inference share {_n(lc['inference_share'], '{:.0%}')}")
+        if lc.get("training_energy_kwh") is not None:
+            from advisor.yardstick import co2_in_words
+
+            co2 = (lc["training_co2_kg"] or 0) + (lc["inference_co2_kg"] or 0)
+            lines.append(f"  energy: training {_n(lc['training_energy_kwh'], '{:,.0f}')} kWh once vs inference "
+                         f"{_n(lc['inference_energy_kwh'], '{:,.0f}')} kWh: inference share "
+                         f"{_n(lc['inference_energy_share'], '{:.0%}')}; {co2_in_words(co2)}")
     return "\n".join(lines)
