@@ -741,3 +741,50 @@ def format_plan(out: dict) -> str:
     lines.append("assumptions:")
     lines += [f"  - {a}" for a in out["assumptions"]]
     return "\n".join(lines)
+
+
+def money(x) -> str:
+    """Whole dollars as the CLI, the GUI and the PDF all print them ('$1,599'; 'n/a' unknown)."""
+    return _fmt_money(x)
+
+
+def tco_years(p: dict, years: float = 3) -> float | None:
+    """Owning over `years`: upfront + yearly running cost x years (a training plan: its capex)."""
+    if p.get("upfront_usd") is None:
+        return None
+    if p.get("yearly_usd") is None:
+        return p.get("tco_usd")
+    return p["upfront_usd"] + p["yearly_usd"] * years
+
+
+def plan_rows(p: dict) -> list[tuple[str, str]]:
+    """(label, text) rows of one plan, the same words in the GUI's Plans view and the PDF."""
+    rows = [
+        ("Device", p["device_name"]),
+        ("Per replica", f"{devices_word(p['devices_per_replica'])}" + ("" if p["split"] in ("none", None)
+                                                                       else f" ({p['split']} split)")),
+        ("Replicas", f"{p.get('replicas') or 1:,}"),
+        ("Devices in all", f"{p['devices_total']:,}"),
+        ("Fits", "yes" if p["fits"] else "no"),
+        ("Owned", f"{p['owned']:,}"),
+        ("To buy", f"{p['to_buy']:,}"),
+        ("Hosts", f"{p['hosts']:,} {p['host_class']} ({p['hosts_to_buy']:,} to buy)"),
+        ("Unit price", money(p["unit_price_usd"]) + (" (typed)" if p.get("unit_price_source") == "--price" else "")),
+        ("Hosts upfront", money(p["host_upfront_usd"])),
+        ("Upfront", money(p["upfront_usd"])),
+        ("Per year", money(p.get("yearly_usd"))),
+        (f"TCO owned ({p['horizon_years']:g} y)", money(p.get("tco_usd"))),
+        (f"Rent the same ({p['horizon_years']:g} y)", money(p.get("cloud_tco_usd"))),
+        ("Break-even", "never" if p.get("breakeven_months") is None else f"{p['breakeven_months']:.1f} months"),
+    ]
+    if p.get("request_latency_p_ms") is not None:
+        rows += [
+            (f"Latency p{p['latency_percentile']:g}", f"{p['request_latency_p_ms']:,.0f} ms"),
+            ("Meets target", "yes" if p["meets_latency_slo"] else "NO"),
+            ("Peak utilisation", f"{p['utilization']:.0%}"),
+        ]
+    if p.get("energy_kwh_per_year") is not None:
+        rows.append(("kWh per year", f"{p['energy_kwh_per_year']:,.0f}"))
+    if p["price_missing"]:
+        rows.append(("Price missing", ", ".join(p["price_missing"])))
+    return rows
