@@ -341,7 +341,7 @@ def _inference_plan(wl, sub, option, calibrations) -> dict:
     r, mean_w, pct_w = _replicas(lam, busy, b, lat_hi_s, e.target_utilization, slo, e.latency_percentile)
     total_replicas = r + e.spare_replicas
     p95 = lat_hi_s + pct_w
-    meets = slo is None or p95 <= slo
+    meets = (slo is None or p95 <= slo) and fits  # a replica that cannot hold the model serves nothing
     # Average utilisation of the fleet (over the day, not the peak), the duty that sets energy.
     duty = min(1.0, inf.requests_per_day / SECONDS_PER_DAY * busy / total_replicas)
     out.update({
@@ -427,13 +427,16 @@ def plan_option(wl: Workload, catalog, option: Option, *, owned: dict[str, int] 
     if wl.inference is not None:
         _running_costs(wl, out, energy, hosts, host, total, cloud_h)
         why = out["why"]
-        if to_buy == 0:
-            why.insert(0, f"nothing to buy: the {devices_word(owned_used)} owned cover it")
+        if not out["fits"]:
+            why.insert(0, "as named it cannot hold the model: nothing here is a working plan")
+        elif to_buy == 0:
+            why.insert(0, f"nothing to buy: the {devices_word(owned_used)} owned "
+                          f"{'covers' if owned_used == 1 else 'cover'} it")
         else:
             why.insert(0, f"buy {devices_word(to_buy)}" + (f" and {hosts_to_buy} {host.name} host"
                                                            f"{'s' if hosts_to_buy != 1 else ''}" if hosts_to_buy else "")
                        + (f" ({owned_used:,} owned)" if owned_used else ""))
-        if not out["meets_latency_slo"] and out.get("replicas"):
+        if out["fits"] and not out["meets_latency_slo"] and out.get("replicas"):
             out["fixes"] = _fixes(wl, catalog, option, owned, prices, calibrations, n)
             if out["fixes"]:
                 why.append("fix: " + "; ".join(f["change"] for f in out["fixes"] if f["meets_latency_slo"])
@@ -462,7 +465,12 @@ def plan_option(wl: Workload, catalog, option: Option, *, owned: dict[str, int] 
                                                         "why", "energy_kwh_per_year", "co2_kg_per_year")})
     out["assumptions"] = assumptions(wl, host)
     if option.this_machine:
-        out["why"].insert(0, _verdict(out, option))
+        need = None
+        if not out.get("fits") and wl.inference is not None:
+            need = _fewest_that_fit(wl, _sub_table(catalog, option.device_id, None), calibrations)
+        elif not out.get("fits") and wl.training is not None:
+            need = out["training"].get("devices")
+        out["why"].insert(0, _verdict(out, option, need))
     return out
 
 
@@ -490,7 +498,8 @@ def _running_costs(wl, out, energy, hosts, host, total, cloud_h) -> None:
         be = out["breakeven_months"]
         out["why"].append(f"over {e.horizon_years:g} year(s): own ${out['tco_usd']:,.0f} vs rent "
                           f"${out['cloud_tco_usd']:,.0f}: {cheaper} is cheaper"
-                          + (f"; buying pays off after {be:.1f} months" if be is not None else "; buying never pays off"))
+                          + ("; nothing to buy" if upfront == 0 else
+                             f"; buying pays off after {be:.1f} months" if be is not None else "; buying never pays off"))
 
 
 def breakeven_months(upfront: float | None, yearly_owned: float, cloud_yearly: float | None) -> float | None:
@@ -636,9 +645,13 @@ def training_plan(wl: Workload, catalog, option: Option, *, owned=None, prices=N
     }
 
 
-def _verdict(plan: dict, option: Option) -> str:
+def _verdict(plan: dict, option: Option, need: int | None = None) -> str:
     if not plan.get("fits"):
-        return f"{option.label}: cannot hold it; add devices or choose a plan below"
+        if need and need > (option.count or 1):
+            more = need - (option.count or 1)
+            return (f"{option.label}: cannot hold it; add {devices_word(more)} of the same "
+                    f"({need} in all hold one copy), or choose another option")
+        return f"{option.label}: cannot hold it on any count of this device one host takes; choose another option"
     if plan.get("meets_latency_slo") is False:
         return f"{option.label}: runs it but misses the latency target"
     extra = plan["to_buy"]
@@ -724,7 +737,8 @@ def format_plan(out: dict) -> str:
         if o.get("request_latency_p_ms") is not None:
             lines.append(f"  latency mean {o['request_latency_ms']:,.0f} ms, p{o['latency_percentile']:g} "
                          f"{o['request_latency_p_ms']:,.0f} ms -> "
-                         + ("meets the target" if o["meets_latency_slo"] else "MISSES the target")
+                         + ("DOES NOT FIT" if not o["fits"] else
+                            "meets the target" if o["meets_latency_slo"] else "MISSES the target")
                          + f"; peak utilisation {o['utilization']:.0%}")
         if o["price_missing"]:
             lines.append(f"  price missing: {', '.join(o['price_missing'])}")
@@ -780,7 +794,7 @@ def plan_rows(p: dict) -> list[tuple[str, str]]:
     if p.get("request_latency_p_ms") is not None:
         rows += [
             (f"Latency p{p['latency_percentile']:g}", f"{p['request_latency_p_ms']:,.0f} ms"),
-            ("Meets target", "yes" if p["meets_latency_slo"] else "NO"),
+            ("Meets target", "n/a (does not fit)" if not p["fits"] else "yes" if p["meets_latency_slo"] else "NO"),
             ("Peak utilisation", f"{p['utilization']:.0%}"),
         ]
     if p.get("energy_kwh_per_year") is not None:

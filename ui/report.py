@@ -61,6 +61,7 @@ class ReportData:
     probe: dict | None
     created: datetime
     calibrated_ids: list[str] = field(default_factory=list)
+    plans: dict | None = None  # advisor.plan.plan(): the "What to buy" section
 
 
 def _as_workload(workload):
@@ -135,7 +136,8 @@ def _stored_probe() -> dict | None:
     return None
 
 
-def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None, calibrations=None) -> ReportData:
+def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None, calibrations=None,
+               options=None, owned=None, prices=None) -> ReportData:
     """Compute everything the report shows (no Qt).
 
     machine: a `MachineInfo`; None detects this machine (fast path). probe: a probe report
@@ -193,12 +195,29 @@ def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None
                 best_for_phase[phase] = b
     if machine is None:
         machine = _detect(catalog)
+    plans = _plans(wl, catalog, table, requested, options, owned, prices, calibrations, machine)
     return ReportData(
+        plans=plans,
         workload=wl, catalog=catalog, table=table, estimates=est, ranking=rk, charts=charts, shown=shown,
         requested=set(requested), records=records, best_for_phase=best_for_phase,
         machine_text=machine_summary(machine), probe=probe or None, created=datetime.now().astimezone(),
         calibrated_ids=[str(table.ids[i]) for i in np.flatnonzero(est.calibrated)],
     )
+
+
+def _plans(wl, catalog, table, requested, options, owned, prices, calibrations, machine) -> dict:
+    """The "What to buy" plans: the options asked for (texts such as '2x rtx 4090', 'this machine'),
+    else the devices asked for and the top recommended ones."""
+    from advisor.plan import Option, default_options, parse_option, parse_owned, parse_prices, plan
+
+    opts = [parse_option(t, catalog, machine=machine) for t in options or ()]
+    if not opts:
+        opts = [Option(str(table.ids[i]), None, False, str(table.names[i])) for i in requested]
+        have = {o.device_id for o in opts}
+        opts += [o for o in default_options(wl, catalog, top=3, calibrations=calibrations)
+                 if o.device_id not in have][: max(0, 4 - len(opts))]
+    return plan(wl, catalog, opts, owned=parse_owned(owned, catalog, machine=machine),
+                prices=parse_prices(prices, catalog), calibrations=calibrations)
 
 
 def _measured_point(probe) -> dict | None:
@@ -943,7 +962,7 @@ def check_output_path(path) -> Path:
 
 
 def write_report(path, workload, *, catalog=None, devices: list[str] | None = None, page_size: str = "A4",
-                 machine=None, probe=None, calibrations=None) -> Path:
+                 machine=None, probe=None, calibrations=None, options=None, owned=None, prices=None) -> Path:
     """Write the recommendation report for `workload` as a PDF at `path` (atomically).
 
     Args:
@@ -955,11 +974,13 @@ def write_report(path, workload, *, catalog=None, devices: list[str] | None = No
         machine: `MachineInfo` of this machine (default: detected, fast path).
         probe: a probe report dict (default: this machine's newest stored run; {} for none).
         calibrations: device id -> Calibration (default: the stored probe history).
+        options, owned, prices: the "What to buy" plans, as `plan --option/--own/--price` take them.
 
     Returns the path written.
     """
     return write_report_info(path, workload, catalog=catalog, devices=devices, page_size=page_size,
-                             machine=machine, probe=probe, calibrations=calibrations)[0]
+                             machine=machine, probe=probe, calibrations=calibrations, options=options,
+                             owned=owned, prices=prices)[0]
 
 
 def write_report_info(path, workload, **kw) -> tuple[Path, int]:
@@ -1059,6 +1080,10 @@ def _render(d: ReportData, out: Path, page_size, size_name: str) -> int:
             first = False
             blocks.append(_Group([html_block(head), _Chart(draws, width, h),
                                   html_block(f"<p class='muted'>{_chart_caption(d, key)}</p>")]))
+        from ui.what_to_buy import what_to_buy_html
+
+        if d.plans and d.plans.get("options"):
+            blocks.append(html_block(what_to_buy_html(d.plans)))
         blocks.append(html_block(probe_html(d)))
         blocks.append(html_block(assumptions_html(d)))
         if d.shown:

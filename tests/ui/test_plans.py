@@ -123,3 +123,33 @@ def test_detected_gpus_are_offered_as_owned_in_one_click(qtbot, fast_detect, mon
         from ui import workers
 
         workers.shutdown()
+
+
+def test_pdf_what_to_buy_section_has_the_clis_numbers(qapp, tmp_path, files):
+    import pypdf
+
+    from hardware_db import load_catalog
+    from ui.report import write_report
+
+    catalog = load_catalog(user_overlay=False)
+    out = write_report(tmp_path / "case2.pdf", str(files["case2"]), catalog=catalog, probe={}, calibrations={},
+                       options=list(CASE2_OPTIONS), owned=list(CASE2_OWN), prices=list(CASE2_PRICE))
+    text = " ".join(" ".join((p.extract_text() or "").split()) for p in pypdf.PdfReader(str(out)).pages)
+    assert "What to buy" in text and "M/M/c" in text
+    for o in _cli_plan(files["case2"], CASE2_OPTIONS, CASE2_OWN, CASE2_PRICE):
+        assert o["label"] in text
+        for key in ("upfront_usd", "yearly_usd", "tco_usd", "cloud_tco_usd"):
+            assert money(o[key]) in text, key
+
+
+def test_what_to_buy_escapes_text_from_files():
+    from ui.what_to_buy import what_to_buy_html
+
+    plan = {"label": "<b>x</b>", "device_name": "<i>dev</i>", "devices_per_replica": 1, "split": "none",
+            "replicas": 1, "devices_total": 1, "fits": True, "owned": 0, "to_buy": 1, "hosts": 1,
+            "host_class": "desktop", "hosts_to_buy": 1, "unit_price_usd": 10.0, "host_upfront_usd": 5.0,
+            "upfront_usd": 15.0, "yearly_usd": 1.0, "tco_usd": 16.0, "cloud_tco_usd": None,
+            "breakeven_months": None, "horizon_years": 1, "price_missing": [], "why": ["<script>"]}
+    html = what_to_buy_html({"options": [plan], "assumptions": ["a & b"]})
+    assert "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html
+    assert "<script>" not in html and "a &amp; b" in html
