@@ -283,13 +283,18 @@ def _fewest_that_fit(wl: Workload, sub: DeviceTable, calibrations) -> int | None
     """The fewest devices whose memory holds one replica (any count: layer split allows it)."""
     fast = sub.interconnect_gbps[0] >= E.FAST_INTERCONNECT_GBPS
     limit = MAX_TP_DEVICES if fast else MAX_PCIE_DEVICES
-    est = estimate_table(wl, sub, calibrations=calibrations)
-    need = est.point["inf_memory_required_gb"][0]
     cap = sub.memory_gb[0] * E.USABLE_MEMORY_FRACTION
     if not (np.isfinite(cap) and cap > 0):
         return None
-    start = max(1, min(limit, int(need // cap)))
-    for n in range(start, limit + 1):
+    # First guess from one device's need: the model's bytes divide over n devices, the runtime's
+    # fixed share does not (estimate._inference). The estimate at that count has the last word.
+    one = estimate_table(wl, sub, count=1, calibrations=calibrations).point
+    if one["inf_fits"][0]:
+        return 1
+    fixed = E.RUNTIME_OVERHEAD_GB
+    need = one["inf_memory_required_gb"][0] - fixed
+    start = int(np.ceil(need / (cap - fixed))) if cap > fixed and np.isfinite(need) else 2
+    for n in range(max(2, min(limit, start)), limit + 1):
         if estimate_table(wl, sub, count=n, calibrations=calibrations).point["inf_fits"][0]:
             return n
     return None

@@ -322,6 +322,12 @@ def headline(d: ReportData) -> str:
         extra = [f"{ph} alone: {_e(names[b])}" for ph, b in d.best_for_phase.items()]
         if extra:
             bits.append("best for " + "; ".join(extra))
+    plan = next((o for o in (d.plans or {}).get("options", []) if o["device"] == str(d.table.ids[best])), None)
+    if plan is not None:  # the whole purchase, not one card's price (see "What to buy")
+        from advisor.plan import devices_word, money
+
+        bits.append(f"to buy: {devices_word(plan['to_buy'])}, {money(plan['upfront_usd'])} upfront "
+                    f"with hosts ({plan['devices_per_replica']} per replica x {plan.get('replicas') or 1})")
     return " · ".join(bits)
 
 
@@ -528,6 +534,16 @@ def lifecycle_html(d: ReportData) -> str:
                  f"inference is <b>{lc['inference_share_at_horizon']:.0%}</b> of the lifetime cost")
         over = lc["overtakes_month"]
         text += f", and overtakes training in month <b>{over:.1f}</b>." if np.isfinite(over) else "."
+    if d.shown:
+        life = d.records[d.shown[0]].get("lifecycle") or {}
+        if life.get("training_energy_kwh") is not None and life.get("inference_energy_share") is not None:
+            from advisor.yardstick import co2_in_words
+
+            co2 = (life.get("training_co2_kg") or 0) + (life.get("inference_co2_kg") or 0)
+            text += (f" In energy, on {_e(d.records[d.shown[0]]['device_name'])}: training takes "
+                     f"{life['training_energy_kwh']:,.0f} kWh once, serving {life['inference_energy_kwh']:,.0f} kWh "
+                     f"over the horizon: inference is <b>{life['inference_energy_share']:.0%}</b> of the energy; "
+                     f"{_e(co2_in_words(co2))}.")
     text += "</p>"
     header = [("Device", False), ("Training (once)", True), (f"Serving ({h:g} y)", True), ("Inference share", True),
               ("Serving overtakes", True)]
