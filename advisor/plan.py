@@ -38,7 +38,7 @@ from advisor.errors import BadInput
 from advisor.model import efficiency as E
 from advisor.model.devices import DeviceTable, device_table
 from advisor.model.estimate import MAX_PCIE_DEVICES, MAX_TP_DEVICES, SECONDS_PER_DAY, estimate_table
-from advisor.workload import Workload
+from advisor.workload import SECTIONS, Workload
 
 THIS_MACHINE = "this machine"
 HOURS_PER_YEAR = E.HOURS_PER_YEAR
@@ -106,6 +106,7 @@ class Option:
     this_machine: bool = False
     label: str = ""
     split: str | None = None  # "tensor" | "layers": forced (a fix tried); None: what the engine does
+    machine_devices: int = 0  # this machine: its devices of this kind, all owned
 
 
 def _is_this_machine(text: str) -> bool:
@@ -142,12 +143,14 @@ def parse_option(text: str, catalog, *, machine=None, what: str = "--option") ->
         raise BadInput(f"{what}: empty; want '[N x] DEVICE' such as '2x rtx 4090' or 'this machine'")
     if _is_this_machine(text):
         dev, n, desc = this_machine_devices(machine, catalog)
-        return Option(dev, n, True, desc)
+        # Its devices are owned; the plan uses as many per replica as the model needs.
+        return Option(dev, None, True, desc, machine_devices=n)
     count, name = split_count(text)
     if count is not None and not 1 <= count <= 100_000:
         raise BadInput(f"{what}: device count must be from 1 to 100000, got {count} in '{text.strip()[:60]}'")
     try:
-        row = catalog.resolve(name)
+        # resolve_name also reads vendor prefixes, memory sizes and default variants ("A100")
+        row = catalog.resolve_name(name).row if hasattr(catalog, "resolve_name") else catalog.resolve(name)
     except BadInput as e:
         raise BadInput(str(e).replace("--device", what, 1)) from None
     label = f"{count} x {row['name']}" if count else row["name"]
@@ -159,7 +162,7 @@ def parse_owned(texts, catalog, *, machine=None) -> dict[str, int]:
     owned: dict[str, int] = {}
     for t in texts or ():
         o = parse_option(t, catalog, machine=machine, what="--own")
-        owned[o.device_id] = owned.get(o.device_id, 0) + (o.count or 1)
+        owned[o.device_id] = owned.get(o.device_id, 0) + (o.count or o.machine_devices or 1)
     return owned
 
 
@@ -178,7 +181,7 @@ def parse_prices(texts, catalog) -> dict[str, float]:
         if not math.isfinite(usd) or not 0 < usd <= 10_000_000:
             raise BadInput(f"--price: the price must be more than 0 and at most 10000000 USD, got '{value.strip()[:30]}'")
         try:
-            row = catalog.resolve(name)
+            row = catalog.resolve_name(name).row if hasattr(catalog, "resolve_name") else catalog.resolve(name)
         except BadInput as e:
             raise BadInput(str(e).replace("--device", "--price", 1)) from None
         prices[row["id"]] = usd
@@ -276,7 +279,15 @@ def _sub_table(catalog, device_id: str, price: float | None) -> DeviceTable:
     if price is not None:
         sub.launch_price_usd[0] = price
         sub.rows[0] = {**sub.rows[0], "launch_price_usd": price}
+        if getattr(sub, "price_note", None) is not None:
+            sub.price_note[0] = "typed price"
     return sub
+
+
+def _price_note(sub: DeviceTable) -> str:
+    """What the catalog's purchase price is: a launch list price, or a dated street/report figure."""
+    note = getattr(sub, "price_note", None)
+    return str(note[0]) if note is not None and note[0] else "launch list price"
 
 
 def _fewest_that_fit(wl: Workload, sub: DeviceTable, calibrations) -> int | None:
@@ -318,15 +329,21 @@ def _replicas(lam: float, busy_s: float, batch: int, latency_s: float, util: flo
 
 
 def _inference_plan(wl, sub, option, calibrations) -> dict:
+    if option.split and "split" in {f.key for f in SECTIONS["inference"]}:
+        wl = _with_inference(wl, split=option.split) or wl  # a fix tried: the split forced
     e, inf = wl.economics, wl.inference
     n = option.count or _fewest_that_fit(wl, sub, calibrations)
     fits_somewhere = n is not None
     n = n or 1
-    split = _split(wl, n, option.split)
     est = estimate_table(wl, sub, count=n, calibrations=calibrations)
-    # Layers split over n devices: each token passes the devices in turn, so a request is as
-    # fast as on one device (memory aside); tensor split: the estimate's n-way speed-up.
-    timing = est if split != "layers" else estimate_table(wl, sub, count=1, calibrations=calibrations)
+    if "split" in est.point:  # the engine's split, as the estimate models it (advisor.model.engines)
+        split = str(est.point["split"][0])
+        timing = est
+    else:
+        # Layers split over n devices: each token passes the devices in turn, so a request is as
+        # fast as on one device (memory aside); tensor split: the estimate's n-way speed-up.
+        split = _split(wl, n, option.split)
+        timing = est if split != "layers" else estimate_table(wl, sub, count=1, calibrations=calibrations)
     p = timing.point
     fits = bool(est.point["inf_fits"][0]) and fits_somewhere
     lat_s = _num(p["request_latency_ms"][0])
@@ -390,7 +407,7 @@ def plan_option(wl: Workload, catalog, option: Option, *, owned: dict[str, int] 
     e = wl.economics
     sub = _sub_table(catalog, option.device_id, prices.get(option.device_id))
     host = _host_class(sub, wl)
-    have = owned.get(option.device_id, 0) + (option.count or 0 if option.this_machine else 0)
+    have = owned.get(option.device_id, 0) + option.machine_devices
     row_name = sub.names[0]
     label = option.label or (f"{option.count} x {row_name}" if option.count else row_name)
     if wl.inference is not None:
@@ -405,7 +422,7 @@ def plan_option(wl: Workload, catalog, option: Option, *, owned: dict[str, int] 
     owned_used = min(have, total)
     to_buy = total - owned_used
     hosts = _hosts(n, replicas, host.devices)
-    owned_devices_all = sum(owned.values()) + (option.count or 0 if option.this_machine else 0)
+    owned_devices_all = sum(owned.values()) + option.machine_devices
     hosts_owned = min(hosts, math.ceil(owned_devices_all / host.devices)) if owned_devices_all else 0
     hosts_to_buy = hosts - hosts_owned
     unit = _num(sub.launch_price_usd[0])
@@ -424,7 +441,7 @@ def plan_option(wl: Workload, catalog, option: Option, *, owned: dict[str, int] 
         "hosts": hosts, "hosts_owned": hosts_owned, "hosts_to_buy": hosts_to_buy, "host_class": host.name,
         "devices_per_host": host.devices, "host_price_usd": host.price_usd, "host_power_w": host.power_w,
         "unit_price_usd": unit, "unit_price_source": "--price" if option.device_id in (prices or {}) else
-        ("catalog launch price" if unit is not None else None),
+        (_price_note(sub) if unit is not None else None),
         "host_upfront_usd": host_upfront, "upfront_usd": upfront,
         "cloud_usd_per_device_hour": cloud_h, "price_missing": price_missing, "calibrated": bool(est.calibrated[0]),
         "horizon_years": e.horizon_years, "mode": e.mode,
@@ -604,10 +621,10 @@ def training_plan(wl: Workload, catalog, option: Option, *, owned=None, prices=N
                    + (f" ({per_dev_need:,.0f} GB per device needed)" if per_dev_need else ""))
     hours = _num(p["time_hours"][0])
     n_eff = n or 1
-    have = min(owned.get(option.device_id, 0) + (option.count or 0 if option.this_machine else 0), n_eff)
+    have = min(owned.get(option.device_id, 0) + option.machine_devices, n_eff)
     to_buy = n_eff - have
     hosts = math.ceil(n_eff / host.devices)
-    owned_all = sum(owned.values()) + (option.count or 0 if option.this_machine else 0)
+    owned_all = sum(owned.values()) + option.machine_devices
     hosts_owned = min(hosts, math.ceil(owned_all / host.devices)) if owned_all else 0
     unit = _num(sub.launch_price_usd[0])
     cloud_h = _num(sub.cloud_usd_per_hour[0])
@@ -652,8 +669,9 @@ def training_plan(wl: Workload, catalog, option: Option, *, owned=None, prices=N
 
 def _verdict(plan: dict, option: Option, need: int | None = None) -> str:
     if not plan.get("fits"):
-        if need and need > (option.count or 1):
-            more = need - (option.count or 1)
+        have = option.machine_devices or option.count or 1
+        if need and need > have:
+            more = need - have
             return (f"{option.label}: cannot hold it; add {devices_word(more)} of the same "
                     f"({need} in all hold one copy), or choose another option")
         return f"{option.label}: cannot hold it on any count of this device one host takes; choose another option"
@@ -729,14 +747,17 @@ def format_plan(out: dict) -> str:
         lines.append(f"{o['label']}{'' if o['fits'] else ' (DOES NOT FIT)'}: "
                      f"{shape}{devices_word(o['devices_total'])}; owned {o['owned']}, to buy {o['to_buy']}, "
                      f"{o['hosts']} {o['host_class']} host{'s' if o['hosts'] != 1 else ''}")
-        unit = _fmt_money(o["unit_price_usd"]) + (" (--price)" if o.get("unit_price_source") == "--price" else "")
+        src = o.get("unit_price_source")
+        unit = _fmt_money(o["unit_price_usd"]) + (" (--price)" if src == "--price" else
+                                                  f" ({src})" if src and src != "launch list price" else "")
         lines.append(f"  upfront {_fmt_money(o['upfront_usd'])} = {o['to_buy']} x {unit} + hosts "
                      f"{_fmt_money(o['host_upfront_usd'])}")
         if o.get("yearly_usd") is not None:
             lines.append(f"  per year {_fmt_money(o['yearly_usd'])} (electricity, hosting); "
                          f"{o['horizon_years']:g}-year TCO owned {_fmt_money(o['tco_usd'])} | rented "
                          f"{_fmt_money(o['cloud_tco_usd'])}; break-even "
-                         + ("never" if o["breakeven_months"] is None else f"{o['breakeven_months']:.1f} months"))
+                         + ("nothing to buy" if o["upfront_usd"] == 0 else "never" if o["breakeven_months"] is None
+                            else f"{o['breakeven_months']:.1f} months"))
         elif o.get("tco_usd") is not None or o.get("cloud_tco_usd") is not None:
             lines.append(f"  run bought {_fmt_money(o['tco_usd'])} | rented {_fmt_money(o['cloud_tco_usd'])}")
         if o.get("request_latency_p_ms") is not None:
@@ -794,7 +815,8 @@ def plan_rows(p: dict) -> list[tuple[str, str]]:
         ("Per year", money(p.get("yearly_usd"))),
         (f"TCO owned ({p['horizon_years']:g} y)", money(p.get("tco_usd"))),
         (f"Rent the same ({p['horizon_years']:g} y)", money(p.get("cloud_tco_usd"))),
-        ("Break-even", "never" if p.get("breakeven_months") is None else f"{p['breakeven_months']:.1f} months"),
+        ("Break-even", "nothing to buy" if p["upfront_usd"] == 0 else "never" if p.get("breakeven_months") is None
+         else f"{p['breakeven_months']:.1f} months"),
     ]
     if p.get("request_latency_p_ms") is not None:
         rows += [

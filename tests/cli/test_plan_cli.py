@@ -71,8 +71,8 @@ def test_this_machine_is_an_option_and_a_device(tmp_path):
     r = cli("plan", "--workload", w, "--option", "this machine", "--json", env=env)
     assert r.returncode == 0, r.stderr
     o = json.loads(r.stdout)["options"][0]
-    # Two H200s detected: both hold the replica, both are owned, nothing to buy.
-    assert o["this_machine"] and o["devices_per_replica"] == 2 and o["owned"] == 2 and o["to_buy"] == 0
+    # Two H200s detected, both owned: one holds an 8B model, the traffic needs two replicas: nothing to buy.
+    assert o["this_machine"] and o["devices_per_replica"] == 1 and o["owned"] == 2 and o["to_buy"] == 0
     assert o["upfront_usd"] == 0
     assert "this machine" in o["why"][0]
     e = cli("estimate", "--workload", w, "--device", "this machine", "--json", env=env)

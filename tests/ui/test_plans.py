@@ -143,7 +143,7 @@ def test_pdf_what_to_buy_section_has_the_clis_numbers(qapp, tmp_path, files):
 
 
 def test_what_to_buy_escapes_text_from_files():
-    from ui.what_to_buy import what_to_buy_html
+    from ui.report.sections.what_to_buy import what_to_buy_html
 
     plan = {"label": "<b>x</b>", "device_name": "<i>dev</i>", "devices_per_replica": 1, "split": "none",
             "replicas": 1, "devices_total": 1, "fits": True, "owned": 0, "to_buy": 1, "hosts": 1,

@@ -3,17 +3,17 @@ for a missed latency target, the lifecycle in energy and the assumptions the pla
 
 Pure text in, HTML out (no Qt): the report lays it out. Every text that comes from files
 (device names, workload names, typed options) is escaped. The rows are `advisor.plan.plan_rows`,
-the same words the GUI's Plans view shows. (This is one section of the report; it moves into
-the report package with the other sections.)
+the same words the GUI's Plans view shows.
 """
 
 from __future__ import annotations
 
-import html
+from ui.report.text import esc as _e
 
 
-def _e(x) -> str:
-    return html.escape(str(x), quote=True)
+def build(d, b) -> list:
+    html = what_to_buy_html(getattr(d, "plans", None))
+    return [b.html(html)] if html else []
 
 
 def what_to_buy_html(result: dict | None) -> str:
