@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from advisor.cli.common import add_catalog_arg, examples, load_catalog_for
+from advisor.cli.common import add_catalog_arg, add_workload_args, examples, load_catalog_for, load_workload_for
 from advisor.errors import BadInput
 
 
@@ -20,7 +20,7 @@ def register(sub) -> None:
                         "hwadvisor plan --workload w.toml --option 'this machine'"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
+    add_workload_args(p)
     p.add_argument("--option", action="append", default=[], metavar="'[N x] DEVICE'",
                    help="an option to plan, e.g. '2x rtx 4090' or 'this machine' (repeatable)")
     p.add_argument("--own", action="append", default=[], metavar="'[N x] DEVICE'",
@@ -34,11 +34,9 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from advisor.workload import load_workload
-
     if not 1 <= args.top <= 100:
         raise BadInput(f"--top must be from 1 to 100, got {args.top}")
-    wl = load_workload(args.workload)
+    wl = load_workload_for(args)
 
     from advisor.calibrations import stored_calibrations
     from advisor.cli import print_json
