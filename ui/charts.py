@@ -543,7 +543,9 @@ def draw_lifecycle(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
     if share is not None and np.isfinite(share) and h:
         hx = min(float(h), m[-1])
         plot.addItem(pg.InfiniteLine(pos=hx, angle=90, pen=pg.mkPen(theme.chart_fg + "80", width=1)))
-        _label(plot, f"horizon: inference is {share:.0%}\nof lifetime cost", hx, top * 0.55, theme.chart_fg,
+        e_share = data.get("inference_energy_share_at_horizon")
+        energy = f"\nand {e_share:.0%} of its energy" if e_share is not None and np.isfinite(e_share) else ""
+        _label(plot, f"horizon: inference is {share:.0%}\nof lifetime cost{energy}", hx, top * 0.55, theme.chart_fg,
                anchor=(1.03, 0), alternatives=[(1.03, 1), (1.03, -1.2), (1.03, 2.2)])
     plot.setYRange(0, top * 1.08, padding=0)
     plot.setXRange(0, m[-1], padding=0.02)

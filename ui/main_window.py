@@ -32,8 +32,8 @@ from ui.settings import Settings
 log = logging.getLogger(__name__)
 UNSAVED_FILE = "unsaved_workload.toml"
 
-TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE = range(4)
-TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine")
+TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE, TAB_PLANS = range(5)
+TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine", "Plans")
 WORKLOAD_FILTER = "Workload files (*.toml *.json);;All files (*)"
 
 
@@ -208,6 +208,7 @@ class MainWindow(QMainWindow):
         from ui.state import AppState
         from ui.views.compare import CompareView
         from ui.views.machine import MachineView
+        from ui.views.plans import PlansView
         from ui.views.recommendations import RecommendationsView
         from ui.views.workload import WorkloadView
 
@@ -217,10 +218,12 @@ class MainWindow(QMainWindow):
         self.recommend = RecommendationsView()
         self.compare = CompareView()
         self.machine = MachineView()
+        self.plans = PlansView()
         self.dock.setWidget(self.form)
         self._replace_tab(TAB_RECOMMEND, self.recommend)
         self._replace_tab(TAB_COMPARE, self.compare)
         self._replace_tab(TAB_MACHINE, self.machine)
+        self._replace_tab(TAB_PLANS, self.plans)
         self.tabs.setCurrentIndex(TAB_RECOMMEND)
         self.tradeoffs = None
         st = self.state
@@ -230,6 +233,7 @@ class MainWindow(QMainWindow):
         st.input_error.connect(self._on_input_error)
         st.workload_changed.connect(self.form.set_workload)
         st.results_changed.connect(self._on_results)
+        st.machine_changed.connect(self.plans.set_machine)
         st.compare_changed.connect(self.recommend.model.set_compare)
         st.compare_changed.connect(self.compare.set_devices)
         st.selection_changed.connect(self.recommend.select_device)
@@ -522,6 +526,7 @@ class MainWindow(QMainWindow):
         t0 = time.perf_counter()
         self.recommend.set_results(results)
         self.compare.set_results(results)
+        self.plans.set_context(results.workload, self.state.catalog, results.calibrations)
         if self.tradeoffs is not None:
             self.tradeoffs.set_results(results)
         draw_ms = (time.perf_counter() - t0) * 1000

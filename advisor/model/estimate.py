@@ -498,3 +498,11 @@ def _lifecycle(wl, table, out) -> None:
     out["inference_share"] = inference / (train + inference)
     per_month = out["cost_usd_per_year"] / 12
     out["inference_overtakes_month"] = np.where(per_month > 0, train / per_month, np.nan)
+    # The same lifecycle in energy: training once vs serving over the horizon (PUE included in both).
+    train_kwh = out["energy_kwh"]
+    inf_kwh = out["energy_kwh_per_day"] * 365 * horizon
+    out["lifecycle_training_energy_kwh"] = train_kwh
+    out["lifecycle_inference_energy_kwh"] = inf_kwh
+    out["inference_energy_share"] = inf_kwh / (train_kwh + inf_kwh)
+    out["lifecycle_training_co2_kg"] = train_kwh * wl.economics.carbon_kg_per_kwh
+    out["lifecycle_inference_co2_kg"] = inf_kwh * wl.economics.carbon_kg_per_kwh

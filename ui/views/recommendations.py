@@ -136,6 +136,17 @@ def columns_for(phase: str) -> list[Column]:
             Column("train_kwh", "kWh / run", "Energy of the training run, incl. PUE.", _p("energy_kwh"),
                    lambda r, i, v: fmt_num(v)),
         ]
+    cols += [
+        Column("to_buy", "To buy", "Devices to buy for the whole plan (replicas for the traffic at the target "
+               "utilisation and latency; see the Plans view). Blank: planned for the top 25 only.",
+               lambda r, i: _plan_value(r, i, "to_buy"), lambda r, i, v: "" if not np.isfinite(v) else f"{int(v):,}"),
+        Column("upfront", "Upfront", "To buy x unit price + hosts to buy (advisor/plan.py).",
+               lambda r, i: _plan_value(r, i, "upfront_usd"), lambda r, i, v: _plan_money(v)),
+        Column("per_year", "Per year", "Running cost of the owned fleet: electricity incl. host power and PUE, "
+               "plus hosting.", lambda r, i: _plan_value(r, i, "yearly_usd"), lambda r, i, v: _plan_money(v)),
+        Column("tco3", "3-year TCO", "Owning for 3 years: upfront + 3 x per year (training: the run's capex).",
+               lambda r, i: _plan_tco3(r, i), lambda r, i, v: _plan_money(v)),
+    ]
     if phase == "both":
         cols += [
             Column("inf_share", "Inference share", "Share of lifetime cost (training + serving over the horizon) "
@@ -150,6 +161,26 @@ def columns_for(phase: str) -> list[Column]:
                lambda r, i: r.reasons(i)[0] if r.reasons(i) else "", numeric=False),
     ]
     return cols
+
+
+def _plan_value(r, i, key) -> float:
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = (plan or {}).get(key)
+    return float(v) if v is not None else math.nan
+
+
+def _plan_tco3(r, i) -> float:
+    from advisor.plan import tco_years
+
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = tco_years(plan, 3) if plan else None
+    return float(v) if v is not None else math.nan
+
+
+def _plan_money(v) -> str:
+    from advisor.plan import money
+
+    return "" if not np.isfinite(v) else money(v)
 
 
 _CLASSES: dict[int, tuple[dict, tuple[str, str]]] = {}
