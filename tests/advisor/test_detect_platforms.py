@@ -161,3 +161,10 @@ def test_detect_machine_on_an_intel_mac_reports_its_radeon(monkeypatch, catalog,
     assert backends["nvidia"] == "not present: NVIDIA has no driver for macOS"
     assert backends["apple"] == "not present: an Intel Mac"
     assert m.warnings == ()
+
+
+def test_a_linux_without_a_readable_pci_bus_says_so(catalog, no_amdsmi):
+    _, _, intel_status = intel.detect_intel(catalog, (), scanned=False, platform="linux")
+    _, _, amd_status = amd.detect_amd(catalog, (), scanned=False, platform="linux")
+    assert intel_status.endswith("/sys/bus/pci is not readable here")
+    assert amd_status == "not detectable on Linux: amdsmi (ROCm) is not installed and /sys/bus/pci is not readable here"
