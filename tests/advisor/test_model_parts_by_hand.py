@@ -163,13 +163,14 @@ def test_cnn_training_flops_by_hand():
 
 # ---- tensor parallel, scenarios, calibration ---------------------------------------------------------------
 
-def decode_by_hand(bw_eff: float, overhead_per_layer: float, devices: int = 1, allreduce: float = 0.0) -> float:
+def decode_by_hand(bw_eff: float, overhead_per_layer: float, devices: int = 1, allreduce: float = 0.0,
+                   step: float = VLLM.step_overhead_s.point) -> float:
     """Seconds per token for the 8B fp16 model at batch 1, 512 + 128 tokens, tensor split over `devices`."""
     B = 2000e9 * devices * bw_eff
     kv_per_token = 2 * 32 * 8 * 128 * 2
     t_memory = 8e9 * 2 / B + kv_per_token * (512 + 64) / B
     comm = 2 * 32 * allreduce if devices > 1 else 0.0
-    return t_memory + 32 * overhead_per_layer + comm
+    return t_memory + 32 * overhead_per_layer + step + comm
 
 
 def test_tensor_parallel_decode_by_hand():
@@ -187,8 +188,8 @@ def test_tensor_parallel_decode_by_hand():
 def test_pessimistic_and_optimistic_decode_by_hand():
     est = estimate_table(workload(inference={}), gpu())
     # Pessimistic: the engine's low bandwidth with its high overhead; optimistic the reverse.
-    slow = decode_by_hand(VLLM.bandwidth.low, VLLM.overhead_s_per_layer[DC].high)
-    fast = decode_by_hand(VLLM.bandwidth.high, VLLM.overhead_s_per_layer[DC].low)
+    slow = decode_by_hand(VLLM.bandwidth.low, VLLM.overhead_s_per_layer[DC].high, step=VLLM.step_overhead_s.high)
+    fast = decode_by_hand(VLLM.bandwidth.high, VLLM.overhead_s_per_layer[DC].low, step=VLLM.step_overhead_s.low)
     assert est.low["tpot_ms"][0] == pytest.approx(slow * 1e3, rel=1e-9)
     assert est.high["tpot_ms"][0] == pytest.approx(fast * 1e3, rel=1e-9)
 
@@ -201,11 +202,13 @@ def test_calibrated_bandwidth_scales_the_engine_by_hand():
     tpot = decode_by_hand(bw_eff, VLLM.overhead_s_per_layer[DC].point)
     assert est.point["tpot_ms"][0] == pytest.approx(tpot * 1e3, rel=1e-9)
     # The pessimistic scenario takes 0.9 x the measured fraction (a narrow band around it).
-    slow = decode_by_hand(VLLM.bandwidth.low * 0.6 * 0.9 / E.DECODE_BANDWIDTH.low, VLLM.overhead_s_per_layer[DC].high)
+    slow = decode_by_hand(VLLM.bandwidth.low * 0.6 * 0.9 / E.DECODE_BANDWIDTH.low, VLLM.overhead_s_per_layer[DC].high,
+                          step=VLLM.step_overhead_s.high)
     assert est.low["tpot_ms"][0] == pytest.approx(slow * 1e3, rel=1e-9)
     # Measured matmul efficiency 0.5 sets the prefill rate: 0.5 x PREFILL/GEMM of the peak.
     prefill_flops = 2 * 8e9 * 512 + 2 * 32 * 512**2 * 4096
-    ttft = prefill_flops / (1000e12 * 0.5 * E.PREFILL.point / E.GEMM.point) + 32 * VLLM.overhead_s_per_layer[DC].point
+    ttft = (prefill_flops / (1000e12 * 0.5 * E.PREFILL.point / E.GEMM.point)
+            + 32 * VLLM.overhead_s_per_layer[DC].point + VLLM.step_overhead_s.point)
     assert est.point["ttft_ms"][0] == pytest.approx(ttft * 1e3, rel=1e-9)
     other = {"another-gpu": Calibration("another-gpu", {"fp16": 0.5}, 0.6, "probe")}
     assert estimate_table(workload(inference={}), gpu(), calibrations=other).calibrated.tolist() == [False]
