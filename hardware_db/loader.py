@@ -54,6 +54,9 @@ NUMERIC_COLUMNS: dict[str, tuple[float, float]] = {
 STREET_PRICE_BASES = {"street", "report", "list"}
 #: Text columns holding `|`-separated lists.
 LIST_COLUMNS = ("aliases", "default_variant")
+#: Yes/no columns: `true` or `false` (any case); empty = false.
+BOOL_COLUMNS = ("system",)
+BOOL_WORDS = {"true": True, "false": False, "": False}
 KINDS = {"gpu", "cpu", "accelerator"}
 SEGMENTS = {"datacenter", "workstation", "consumer", "edge", "cloud"}
 REQUIRED = ("id", "name", "vendor", "kind", "segment", "source")
@@ -281,17 +284,25 @@ def purchase_price(row: dict) -> tuple[float, str]:
 
     The launch list price where one was published; else the middle of the dated street,
     report or list range, labelled as such ("report figure 2024-10: $30,000-$40,000") so a
-    figure from a press report is never shown as a list price; else (NaN, "").
+    figure from a press report is never shown as a list price; else (NaN, ""). A row whose
+    price is a whole computer (`system`) says so: ", whole computer" ends the note.
     """
+    whole = ", whole computer" if row.get("system") is True else ""
     launch = row.get("launch_price_usd", math.nan)
     if isinstance(launch, float) and math.isfinite(launch):
-        return launch, "launch list price"
+        return launch, "launch list price" + whole
     low, high = row.get("street_price_usd_low", math.nan), row.get("street_price_usd_high", math.nan)
     if isinstance(low, float) and math.isfinite(low) and isinstance(high, float) and math.isfinite(high):
         kind = {"street": "street price", "report": "report figure", "list": "list price"}.get(row.get("street_price_basis", ""), "price")
         span = f"${low:,.0f}" if low == high else f"${low:,.0f}-${high:,.0f}"
-        return (low + high) / 2, f"{kind} {row.get('street_price_seen', '')}: {span}".replace(" :", ":")
+        return (low + high) / 2, f"{kind} {row.get('street_price_seen', '')}: {span}".replace(" :", ":") + whole
     return math.nan, ""
+
+
+def is_system(row: dict) -> bool:
+    """True where the row's price and power are a whole computer (a Mac, DGX Spark, a
+    Raspberry Pi board): nothing is added for a host to put it in."""
+    return row.get("system") is True
 
 
 @dataclass
@@ -446,6 +457,10 @@ def _typed(raw: dict, where: str) -> dict:
             out[col] = x
         elif col in LIST_COLUMNS:
             out[col] = tuple(a.strip() for a in val.split("|") if a.strip())
+        elif col in BOOL_COLUMNS:
+            if val.lower() not in BOOL_WORDS:
+                raise CatalogError(f"{where}: {col}: want true, false or empty, got '{val}'")
+            out[col] = BOOL_WORDS[val.lower()]
         else:
             out[col] = val
     return out
@@ -503,6 +518,7 @@ def _blank_row() -> dict:
     """A row with every cell unknown: NaN figures, no aliases, empty text."""
     row: dict = {c: "" for c in COLUMNS}
     row.update({c: math.nan for c in NUMERIC_COLUMNS}, aliases=(), default_variant=())
+    row.update({c: False for c in BOOL_COLUMNS})
     return row
 
 
