@@ -243,7 +243,8 @@ def test_listing_rule_says_what_an_unranked_row_lacks(cat):
     from hardware_db.loader import not_ranked_because
 
     assert not_ranked_because(cat.row("h100-sxm5-80gb")) == []
-    assert not_ranked_because(cat.row("a800-sxm4-80gb")) == ["no peak compute figure", "no memory bandwidth"]
+    assert not_ranked_because(cat.row("a800-sxm4-80gb")) == ["no memory bandwidth"]
+    assert not_ranked_because(cat.row("intel-n150")) == ["no peak compute figure"]
     assert not_ranked_because(cat.row("epyc-9654")) == []  # a CPU needs no memory size
     blank = {"kind": "gpu", "memory_gb": math.nan, "memory_bandwidth_gbps": math.nan}
     assert not_ranked_because(blank) == ["no peak compute figure", "no memory bandwidth", "no memory size"]
