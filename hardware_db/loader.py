@@ -134,11 +134,12 @@ _POWER_TOKEN = re.compile(r"^\d+w$")
 
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u00a0]")  # typographic hyphens and no-break spaces
+_MARKS = re.compile(r"[\u2122\u00ae\u00a9]")  # the (TM)/(R) marks as symbols: "AMD Radeon\u2122 AI PRO R9700"
 
 
 def _tokens(text: str) -> str:
     """`text` lower-cased with memory, power and GPU-core figures folded into single tokens."""
-    t = _MAC_PRODUCT.sub(" ", _DASHES.sub("-", text.lower()).replace("\u00d7", "x"))
+    t = _MAC_PRODUCT.sub(" ", _DASHES.sub("-", _MARKS.sub(" ", text.lower())).replace("\u00d7", "x"))
     t = _CPU_CORES.sub(" ", t)  # "16-core CPU" says nothing about which GPU variant
     t = _CORES.sub(lambda m: f" {int(m.group(1))}core ", t)
     t = _MEMORY.sub(lambda m: f" {float(m.group(1)):g}gb ", t)
