@@ -26,6 +26,7 @@ def _fmt(x: float, digits: int = 0) -> str:
 
 def run(args) -> int:
     from advisor.cli import print_json
+    from hardware_db.loader import OVERLAY_MARK
 
     cat = load_catalog_for(args)
     rows = [r for r in cat.rows if args.kind is None or r["kind"] == args.kind]
@@ -34,7 +35,7 @@ def run(args) -> int:
         return 0
     print(f"{'id':<24} {'name':<34} {'kind':<11} {'mem GB':>7} {'GB/s':>7} {'bf16 TF':>8} {'TDP W':>6}")
     for r in rows:
-        print(f"{r['id']:<24} {r['name'][:34]:<34} {r['kind']:<11} {_fmt(r['memory_gb']):>7} "
+        print(f"{r['id']:<24} {(r['name'][:34 - len(OVERLAY_MARK)] + OVERLAY_MARK if r.get('overlay') else r['name'][:34]):<34} {r['kind']:<11} {_fmt(r['memory_gb']):>7} "
               f"{_fmt(r['memory_bandwidth_gbps']):>7} {_fmt(r['bf16_tflops'], 1):>8} {_fmt(r['tdp_w']):>6}")
     print(f"{len(rows)} devices" + (f" of kind {args.kind}" if args.kind else ""))
     return 0
