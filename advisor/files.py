@@ -91,7 +91,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def check_output(path: str | os.PathLike, inputs: Iterable[tuple[str, str | os.PathLike | None]] = (),
                  *, option: str = "--out") -> Path:
-    """Refuse an output path that is one of `inputs` or an existing non-regular file.
+    """Refuse an output path that is one of `inputs`, or a device node, FIFO or socket.
 
     Args:
         path: where the command will write (atomically, replacing the file).
@@ -100,7 +100,7 @@ def check_output(path: str | os.PathLike, inputs: Iterable[tuple[str, str | os.P
 
     Raises:
         BadInput: `<option> <path>: ...` naming the input it would overwrite, or the kind of
-            file it is (a device, a pipe, a folder).
+            file it is (a device, a pipe).
     """
     target = Path(path)
     if str(path).strip() == "":
@@ -112,10 +112,8 @@ def check_output(path: str | os.PathLike, inputs: Iterable[tuple[str, str | os.P
         st = os.lstat(target)
     except OSError:
         return target  # nothing there yet (or unreadable: the write says why)
-    if stat.S_ISLNK(st.st_mode):
-        return target  # the write replaces the link itself, never what it points at
-    if stat.S_ISDIR(st.st_mode):
-        raise BadInput(f"{option} {target}: is a folder")
+    if stat.S_ISLNK(st.st_mode) or stat.S_ISDIR(st.st_mode):
+        return target  # a link is replaced, never written through; a folder: the writer says so
     if not stat.S_ISREG(st.st_mode):
         kind = "a pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
         raise BadInput(f"{option} {target}: is {kind}, not a regular file; choose a file to write")

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui.plain import escape, plain_label
 from ui.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -710,22 +711,30 @@ class MainWindow(QMainWindow):
             if self.tradeoffs is not None:
                 self.tradeoffs.set_theme(theme)
 
-    def notify(self, title: str, text: str, level: str = "info") -> None:
-        """Tell the user something without blocking (window-modal box, status bar)."""
+    def notify(self, title: str, text: str, level: str = "info", *, rich: str | None = None) -> None:
+        """Tell the user something without blocking (window-modal box, status bar).
+
+        `text` is shown as plain text (messages quote names and values from files); `rich`,
+        when given, is a rich-text version built by the caller with every file text escaped.
+        """
         self.last_message = text
         self.statusBar().showMessage(text, 8000)
         if QApplication.platformName() == "offscreen":
             log.warning("%s: %s", title, text)
             return
         icon = {"warning": QMessageBox.Warning, "error": QMessageBox.Critical}.get(level, QMessageBox.Information)
-        box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box = QMessageBox(icon, title, rich or text, QMessageBox.Ok, self)
+        if rich is None:
+            plain_label(box)
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
 
     def show_shortcuts(self) -> None:
-        lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
-                 for a in self.actions() if not a.shortcut().isEmpty()]
-        self.notify("Keyboard shortcuts", "<table cellpadding=3>" + "".join(lines) + "</table>")
+        keys = [(a.shortcut().toString(QKeySequence.NativeText), a.text().replace("&", ""))
+                for a in self.actions() if not a.shortcut().isEmpty()]
+        lines = [f"<tr><td><b>{escape(k)}</b></td><td>{escape(t)}</td></tr>" for k, t in keys]
+        self.notify("Keyboard shortcuts", "\n".join(f"{k}  {t}" for k, t in keys),
+                    rich="<table cellpadding=3>" + "".join(lines) + "</table>")
 
     def show_about(self) -> None:
         from advisor import __version__

@@ -40,6 +40,10 @@ def run(args) -> int:
     size = str(args.page_size).strip().lower()
     if size not in ("a4", "letter"):
         raise BadInput(f"--page-size must be A4 or Letter, got {args.page_size!r}")
+    from advisor.files import check_output
+
+    # The PDF replaces --out: never one of the inputs (nor a device node, nor a folder).
+    check_output(args.out, [("--workload", args.workload), ("--catalog", getattr(args, "catalog", None))])
     wl = load_workload(args.workload)
     cat = load_catalog_for(args)
     devices = [cat.resolve(d)["id"] for d in args.device]

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from ui import charts
 from ui.charts import fmt_money, fmt_ms
+from ui.plain import escape
 from ui.theme import LIGHT, Theme
 
 pg.setConfigOptions(antialias=True)
@@ -33,7 +34,7 @@ class ChartTab(QWidget):
         lay.addWidget(self.canvas, 1)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
-        self.caption.setTextFormat(Qt.RichText)
+        self.caption.setTextFormat(Qt.RichText)  # device names in captions go through escape()
         self.caption.setProperty("role", "muted")
         self.caption.setObjectName(f"caption:{key}")
         lay.addWidget(self.caption)
@@ -120,7 +121,7 @@ class TradeoffsView(QWidget):
                 front = [str(n) for n, f in zip(cvl["names"], cvl["pareto"]) if f]
                 tab.caption.setText(
                     f"{len(cvl['ids'])} devices that fit and have a price. <b>Pareto front</b> over cost, latency "
-                    f"and energy (green): {', '.join(front[:6]) or 'none'}{'…' if len(front) > 6 else ''}; the dashed "
+                    f"and energy (green): {escape(', '.join(front[:6]) or 'none')}{'…' if len(front) > 6 else ''}; the dashed "
                     "staircase is the cost-latency front alone. Hover a point for its figures; click it to select it.")
             elif key == "energy":
                 e = d["energy"]
@@ -142,7 +143,7 @@ class TradeoffsView(QWidget):
                     over = lc["overtakes_month"]
                     share = lc["inference_share_at_horizon"]
                     tab.caption.setText(
-                        f"On <b>{lc['device']}</b>: training costs {fmt_money(lc['training'][0])} once; serving "
+                        f"On <b>{escape(lc['device'])}</b>: training costs {fmt_money(lc['training'][0])} once; serving "
                         f"costs {fmt_money(lc['inference'][1] if len(lc['inference']) > 1 else np.nan)} a month"
                         + (f" and overtakes training in month <b>{over:.1f}</b>" if np.isfinite(over) else "")
                         + (f"; at the {lc['horizon_months']}-month horizon inference is <b>{share:.0%}</b> of the "
@@ -171,7 +172,7 @@ class TradeoffsView(QWidget):
                     p[1].setVisible(True)
                     b = d["batch"]
                     tab.caption.setText(
-                        f"On <b>{b['device']}</b> ({b['count']} device{'s' if b['count'] != 1 else ''} per replica): "
+                        f"On <b>{escape(b['device'])}</b> ({b['count']} device{'s' if b['count'] != 1 else ''} per replica): "
                         f"batch 1 answers in {fmt_ms(b['latency_ms'][0])}; batch {int(b['batch'][-1])} in "
                         f"{fmt_ms(b['latency_ms'][-1])} at {b['throughput'][-1] / max(b['throughput'][0], 1e-12):.0f}x "
                         "the throughput. Red points do not fit in memory.")

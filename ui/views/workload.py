@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from advisor.workload import SECTIONS, FieldSpec
 from ui.glossary import FIELD_EXTRA
+from ui.plain import plain_label
+from ui.plain import tip as plain_tip
 
 SECTION_TITLES = {
     "": "Workload",
@@ -109,7 +111,7 @@ class FieldRow:
         w.setToolTip(tip)
         w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.editor = w
-        self.error = QLabel()
+        self.error = plain_label(QLabel())  # messages quote what was typed or read from a file
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
         self.error.setObjectName(f"error:{path}")
@@ -169,7 +171,7 @@ class WorkloadView(QWidget):
         self.presets.activated.connect(self.preset_chosen)
         top.addWidget(self.presets, 1)
         outer.addLayout(top)
-        self.banner = QLabel()
+        self.banner = plain_label(QLabel())
         self.banner.setProperty("role", "error")
         self.banner.setWordWrap(True)
         self.banner.setObjectName("form-banner")
@@ -217,7 +219,7 @@ class WorkloadView(QWidget):
         self.presets.clear()
         for name, description in names:
             self.presets.addItem(name)
-            self.presets.setItemData(self.presets.count() - 1, description, Qt.ToolTipRole)
+            self.presets.setItemData(self.presets.count() - 1, plain_tip(description), Qt.ToolTipRole)
 
     def set_workload(self, wl) -> None:
         """Fill the form from a Workload (no `edited` signals)."""
