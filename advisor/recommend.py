@@ -222,7 +222,8 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
             why.append(f"no native {want.upper()} math: runs at the {used.upper()} rate")
         elif want:
             why.append(f"native {want.upper()} math")
-        why.append(f"{p['energy_wh_per_request'][i]:.2g} Wh per request")
+        wh = p["energy_wh_per_request"][i]
+        why.append(f"{wh:.2g} Wh per request" if np.isfinite(wh) else "energy per request unknown (no power figure)")
     if wl.training is not None and rk.phase != "inference":
         if np.isfinite(p["train_devices"][i]) and np.isfinite(p["time_hours"][i]):
             n = int(p["train_devices"][i])
