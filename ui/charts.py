@@ -19,7 +19,6 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtGui import QFont
 
 from ui.theme import Theme
 
@@ -58,6 +57,11 @@ def fmt_ms(ms: float) -> str:
     if ms >= 1000:
         return f"{ms / 1000:.2f} s"
     return f"{ms:.3g} ms"
+
+
+def plural(n: int, word: str) -> str:
+    """'1 device', '3 devices'."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 # ---- shared plumbing ----------------------------------------------------------------------
@@ -124,6 +128,11 @@ def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend
         plot.legend.setBrush(pg.mkBrush(theme.chart_bg + "e0"))
 
 
+def _legend_text(text) -> str:
+    """A legend entry: pyqtgraph lays legend labels out as HTML, so a name from a file is escaped."""
+    return html.escape(str(text))
+
+
 def empty(plot: pg.PlotItem, theme: Theme, title: str, message: str) -> None:
     """A titled plot that says why there is nothing to draw."""
     reset(plot)
@@ -170,12 +179,11 @@ def _scatter(plot, x, y, ids, tips: dict, *, brushes, pens=None, sizes=10, symbo
 
 
 def _label(plot, text: str, x: float, y: float, color: str, anchor=(0, 1), bold=False) -> pg.TextItem:
-    """Plain text (device names come from files other people wrote: never markup); a newline
-    starts a second line."""
-    t = pg.TextItem(text=text, color=color, anchor=anchor)
+    """A text on the chart, as plain text (device names come from files: never markup)."""
+    t = pg.TextItem(str(text), color=color, anchor=anchor)
     if bold:
         font = t.textItem.font()
-        font.setWeight(QFont.Weight.DemiBold)
+        font.setBold(True)
         t.setFont(font)
     t.setPos(x, y)
     plot.addItem(t)
@@ -355,7 +363,7 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
         sel = dev == selected
         colour = theme.highlight if sel else theme.series[k % len(theme.series)]
         plot.plot(xs, roof(peaks[k], bws[k]), pen=pg.mkPen(colour, width=3 if sel else 1.8),
-                  name=html.escape(str(data["names"][k])))  # legend labels are HTML
+                  name=_legend_text(data["names"][k]))
         ridge = peaks[k] * 1000 / bws[k]
         tips = {dev: f"{data['names'][k]}\npeak {fmt_num(peaks[k], 'TFLOP/s')}\n"
                      f"bandwidth {fmt_num(bws[k], 'GB/s')}\nridge at {ridge:.3g} FLOP/byte"}
@@ -363,7 +371,7 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
     if measured and measured.get("tflops") and measured.get("bandwidth_gbps"):
         mp, mb = float(measured["tflops"]), float(measured["bandwidth_gbps"])
         plot.plot(xs, roof(mp, mb), pen=pg.mkPen(theme.chart_fg, width=2, style=pg.QtCore.Qt.DashLine),
-                  name=html.escape(str(measured.get("name", "measured"))))
+                  name=_legend_text(measured.get("name", "measured")))
         ridge = mp * 1000 / mb
         tips = {"measured": f"{measured.get('name', 'measured')}\n{fmt_num(mp * 1000, 'GFLOP/s')} matmul\n"
                             f"{fmt_num(mb, 'GB/s')} memory bandwidth"}
