@@ -1,7 +1,7 @@
 """Text from files shown as text, never as markup (DESIGN.md, "Files from other people").
 
 Qt renders a label, a tool tip or a message box as HTML when its text merely looks like HTML
-(Qt::mightBeRichText), so a device named `<img src="/dev/zero">` in someone's overlay would
+(Qt guesses so), so a device named `<img src="/dev/zero">` in someone's overlay would
 make Qt read /dev/zero. Three rules, one helper each:
 
 - labels and message boxes that show names, descriptions or errors: `plain_label` (PlainText);
