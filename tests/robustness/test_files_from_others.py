@@ -434,3 +434,23 @@ def test_estimate_text_has_no_nan_none_or_question_marks(capsys):
     code, out, _ = cli(capsys, "recommend", "--workload", str(WORKLOAD), "--json", "--top", "300")
     for r in json.loads(out)["ranked"]:
         assert not any("nan" in w for w in r["why"]), r["why"]
+
+
+def test_the_pdf_marks_overlay_rows_in_its_tables(tmp_path):
+    """The report's candidate, price and source tables name an overlay row with its mark."""
+    pytest.importorskip("PySide6")
+    from advisor.workload import load_workload
+    from hardware_db import load_catalog
+    from ui.report.data import build_data
+    from ui.report.sections.prices import prices_html
+    from ui.report.sections.sources import sources_html
+
+    ov = tmp_path / "ov.csv"
+    ov.write_text("id,cloud_usd_per_hour,cloud_price_seen\nh100-sxm5-80gb,0.001,2024-06\n")
+    cat = load_catalog(ov, user_overlay=False)
+    d = build_data(load_workload(ROOT / "workloads" / "serve_70b_at_scale.toml"), catalog=cat,
+                   devices=["h100-sxm5-80gb"], machine=None, probe={}, calibrations={})
+    assert "H100 SXM5 80GB [overlay]" in prices_html(d)
+    [(_head, rows, _header), *_] = sources_html(d)
+    assert any("H100 SXM5 80GB [overlay]" in r for r in rows)
+    assert not any("[overlay]" in r for r in rows if "H100 SXM5 80GB" not in r)
