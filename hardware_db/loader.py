@@ -247,6 +247,31 @@ class Resolution:
     note: str | None = None
 
 
+def _known(row: dict, col: str) -> bool:
+    v = row.get(col, math.nan)
+    return isinstance(v, float) and math.isfinite(v)
+
+
+def not_ranked_because(row: dict) -> list[str]:
+    """Why a catalog row cannot be estimated or ranked (empty when it can).
+
+    The listing rule (SCHEMA.md): every row with a source is listed; a row is ranked only
+    when the model can compute from it: a dense FP32, FP16 or BF16 peak (the figure every
+    precision falls back to, advisor/precision.py), a memory bandwidth, and (except CPUs,
+    whose memory is the system's) a memory size. Power and price are not required; a row
+    without them is ranked with energy or cost reported as unknown.
+    """
+    why = []
+    if not any(_known(row, PEAK_COLUMNS[p]) for p in ("fp16", "bf16", "fp32")):
+        others = [p for p, c in PEAK_COLUMNS.items() if _known(row, c)]
+        why.append(f"no fp16/bf16/fp32 peak (only {', '.join(others)})" if others else "no peak compute figure")
+    if not _known(row, "memory_bandwidth_gbps"):
+        why.append("no memory bandwidth")
+    if row.get("kind") != "cpu" and not _known(row, "memory_gb"):
+        why.append("no memory size")
+    return why
+
+
 def purchase_price(row: dict) -> tuple[float, str]:
     """(USD to buy one device, what that figure is) for owned-hardware costing.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from advisor.cli.common import add_catalog_arg, examples
+from advisor.cli.common import add_catalog_arg, add_workload_args, examples, load_workload_for
 from advisor.errors import BadInput
 
 
@@ -19,13 +19,11 @@ def register(sub) -> None:
                     "with memory fit, latency, throughput, energy and cost (with low-high ranges), the trade-off "
                     "charts, the training-vs-serving cost split, this machine's probe figures, the assumptions and "
                     "the source of every catalog row used. Works with no display; the file is written atomically.",
-        epilog=examples("hwadvisor report --workload workloads/chat_7b_workstation.toml --out advice.pdf",
-                        "hwadvisor report --workload workloads/pretrain_7b_2t.toml --out pretrain.pdf "
+        epilog=examples("hwadvisor report --preset chat_7b_workstation --out advice.pdf",
+                        "hwadvisor report --preset pretrain_7b_2t --out pretrain.pdf "
                         "--device 'h100 sxm' --device mi300x --page-size Letter"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from advisor.cli.common import add_workload_args
-
     add_workload_args(p)
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write (replaced atomically)")
     p.add_argument("--device", action="append", default=[], metavar="DEV",
@@ -36,7 +34,7 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from advisor.cli.common import load_catalog_for, load_workload_for
+    from advisor.cli.common import load_catalog_for
 
     size = str(args.page_size).strip().lower()
     if size not in ("a4", "letter"):

@@ -14,8 +14,8 @@ def register(sub) -> None:
         "estimate", help="predict memory, latency, energy and cost of a workload on one device",
         description="Predict memory, speed, energy and cost of a workload on one catalog device, "
                     "with low/high ranges from the efficiency uncertainty.",
-        epilog=examples("hwadvisor estimate --workload workloads/chat_7b_workstation.toml --device 'rtx 4090'",
-                        "hwadvisor estimate --workload workloads/serve_70b_at_scale.toml --device 'h100 sxm' --count 4 --json"),
+        epilog=examples("hwadvisor estimate --preset chat_7b_workstation --device 'rtx 4090'",
+                        "hwadvisor estimate --preset serve_70b_at_scale --device 'h100 sxm' --count 4 --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_workload_args(p)
@@ -28,7 +28,6 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-
     if args.count is not None and not 1 <= args.count <= 100_000:
         raise BadInput(f"--count must be a whole number from 1 to 100000, got {args.count}")
     wl = load_workload_for(args)  # before the numpy imports: a bad file is reported at once

@@ -13,8 +13,8 @@ def register(sub) -> None:
         "recommend", help="rank the catalog for a workload, with reasons",
         description="Rank every catalog device for a workload: training by cost and time to train, inference by "
                     "cost per 1M tokens within the latency target, then energy. Marks the Pareto front and says why.",
-        epilog=examples("hwadvisor recommend --workload workloads/chat_7b_workstation.toml",
-                        "hwadvisor recommend --workload workloads/pretrain_7b_2t.toml --top 5 --json"),
+        epilog=examples("hwadvisor recommend --preset chat_7b_workstation",
+                        "hwadvisor recommend --preset pretrain_7b_2t --top 5 --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_workload_args(p)

@@ -55,7 +55,6 @@ class Scenario:
     prefill: np.ndarray
     decode_bw: np.ndarray
     overhead_s_per_layer: float
-    quant_penalty: float
     mfu: float
     mfu_fp8: float
     power_compute: float
@@ -94,7 +93,6 @@ def _scenarios(table: DeviceTable, calibrations: dict[str, Calibration] | None, 
         scen.append(Scenario(
             gemm=out[k][0], prefill=out[k][1], decode_bw=out[k][2],
             overhead_s_per_layer=getattr(E.DECODE_OVERHEAD_S_PER_LAYER, rev),
-            quant_penalty=getattr(E.QUANTISED_BANDWIDTH_PENALTY, which),
             mfu=getattr(E.TRAIN_MFU, which), mfu_fp8=getattr(E.TRAIN_MFU_FP8, which),
             power_compute=getattr(E.POWER_BUSY_COMPUTE, rev), power_memory=getattr(E.POWER_BUSY_MEMORY, rev),
             which=which,

@@ -217,3 +217,41 @@ def test_bad_default_variant_and_street_price_cells(tmp_path, body, message):
     with pytest.raises(CatalogError) as e:
         apply_overlay([dict(r) for r in _builtin_rows()], f)
     assert str(e.value).replace(str(tmp_path) + "/", "") == message
+
+
+def test_listing_rule_says_what_an_unranked_row_lacks(cat):
+    from hardware_db.loader import not_ranked_because
+
+    assert not_ranked_because(cat.row("h100-sxm5-80gb")) == []
+    assert not_ranked_because(cat.row("a800-sxm4-80gb")) == ["no peak compute figure", "no memory bandwidth"]
+    assert not_ranked_because(cat.row("epyc-9654")) == []  # a CPU needs no memory size
+    blank = {"kind": "gpu", "memory_gb": math.nan, "memory_bandwidth_gbps": math.nan}
+    assert not_ranked_because(blank) == ["no peak compute figure", "no memory bandwidth", "no memory size"]
+
+
+def test_every_ranked_row_gives_a_finite_estimate(cat):
+    """The listing rule is the model's real requirement: a row it calls ranked must estimate."""
+    import numpy as np
+
+    from advisor.model.devices import device_table
+    from advisor.model.estimate import estimate_table
+    from advisor.workload import workload_from_dict
+    from hardware_db.loader import not_ranked_because
+
+    wl = workload_from_dict({"model": {"params_b": 1}, "inference": {"precision": "fp16", "requests_per_day": 100,
+                                                                      "prompt_tokens": 64, "output_tokens": 64}})
+    table = device_table(cat)
+    est = estimate_table(wl, table, count=1)
+    latency = est.point["request_latency_ms"]
+    for i, r in enumerate(table.rows):
+        assert bool(np.isfinite(latency[i])) == (not not_ranked_because(r)), (r["id"], not_ranked_because(r))
+
+
+def test_purchase_price_is_labelled(cat):
+    from hardware_db.loader import purchase_price
+
+    assert purchase_price(cat.row("rtx-4090")) == (1599, "launch list price")
+    assert purchase_price(cat.row("b200-hgx")) == (35000, "report figure 2024-10: $30,000-$40,000")
+    assert purchase_price(cat.row("gaudi3")) == (15625, "list price 2024-06: $15,625")
+    usd, what = purchase_price(cat.row("tpu-v4"))
+    assert math.isnan(usd) and what == ""

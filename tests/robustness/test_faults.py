@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 
 from advisor.errors import BadInput
-from tests.conftest import FIXTURES, ROOT
+from advisor.presets import PRESET_DIR
+from tests.conftest import FIXTURES
 
 NVML = FIXTURES / "nvml"
-WORKLOAD = ROOT / "workloads" / "chat_7b_workstation.toml"
+WORKLOAD = PRESET_DIR / "chat_7b_workstation.toml"
 
 
 def cli(capsys, *argv) -> tuple[int, str, str]:

@@ -17,10 +17,11 @@ import pypdf
 import pytest
 
 from advisor.errors import BadInput
+from advisor.presets import PRESET_DIR
 from advisor.workload import load_workload
 
 ROOT = Path(__file__).resolve().parents[2]
-PRESETS = ROOT / "workloads"
+PRESETS = PRESET_DIR
 CHAT = PRESETS / "chat_7b_workstation.toml"
 LIFECYCLE = PRESETS / "lifecycle_2m_training_18m_serving.toml"
 PRETRAIN = PRESETS / "pretrain_7b_2t.toml"

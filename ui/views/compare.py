@@ -138,6 +138,8 @@ class CompareView(QWidget):
         top.addWidget(self.title, 1)
         self.clear_btn = QPushButton("Clear comparison")
         self.clear_btn.clicked.connect(self.clear_requested)
+        self.clear_btn.setAccessibleName("Clear comparison")
+        self.clear_btn.setAccessibleDescription("Remove every device from the comparison.")
         top.addWidget(self.clear_btn)
         lay.addLayout(top)
         self.hint = QLabel("Tick up to four devices in the <b>Compare</b> column of the Recommendations table "
@@ -147,6 +149,8 @@ class CompareView(QWidget):
         lay.addWidget(self.hint)
         self.table = QTableWidget()
         self.table.setObjectName("compare-table")
+        self.table.setAccessibleName("Compared devices")
+        self.table.setAccessibleDescription("The compared devices' figures side by side, one column each.")
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)

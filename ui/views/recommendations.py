@@ -4,6 +4,7 @@ ticked for the side-by-side comparison."""
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -440,6 +441,8 @@ class RecommendationsView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(130)
         self.search.setMaximumWidth(200)
+        self.search.setAccessibleName("Search devices")
+        self.search.setAccessibleDescription("Show only the devices whose name contains this text.")
         self.kind = self._combo("All kinds", bar)
         self.vendor = self._combo("All vendors", bar)
         self.segment = self._combo("All segments", bar)
@@ -448,11 +451,17 @@ class RecommendationsView(QWidget):
                            ("Launch price (buy)", "owned"), ("This machine", "local")):
             self.price.addItem(label, key)
         self.price.setToolTip("Cloud: devices with an on-demand price per hour. Owned: devices with a launch price.")
+        self.price.setAccessibleName("Price basis")
+        self.price.setAccessibleDescription(self.price.toolTip())
         bar.insertWidget(0, self.search)
         bar.addWidget(self.price)
         self.fits_only = QCheckBox("Fits only")
         self.pareto_only = QCheckBox("Pareto only")
         self.pareto_only.setToolTip(GLOSSARY["pareto"])
+        self.fits_only.setAccessibleName("Fits only")
+        self.fits_only.setAccessibleDescription("Show only the devices the workload fits on.")
+        self.pareto_only.setAccessibleName("Pareto only")
+        self.pareto_only.setAccessibleDescription(GLOSSARY["pareto"])
         bar.addWidget(self.fits_only)
         bar.addWidget(self.pareto_only)
         bar.addStretch(1)
@@ -465,6 +474,8 @@ class RecommendationsView(QWidget):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setObjectName("catalog-table")
+        self.table.setAccessibleName("Recommended devices")
+        self.table.setAccessibleDescription("Every catalog device ranked for the workload; tick Compare to compare up to four.")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(1, Qt.AscendingOrder)
@@ -476,12 +487,17 @@ class RecommendationsView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.table.setWordWrap(False)
+        # Tab moves on to the next control (the details, the form), as everywhere else; the
+        # arrow keys move between rows. (Tab walking 19 cells per row trapped keyboard users.)
+        self.table.setTabKeyNavigation(False)
         self.badges = BadgeDelegate(self.theme, self.table)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.model.compare_toggled.connect(self.compare_toggled)
 
         self.details = QTextBrowser()
         self.details.setObjectName("details")
+        self.details.setAccessibleName("Device details")
+        self.details.setAccessibleDescription("Why the selected device ranks where it does, with its figures.")
         self.details.setOpenLinks(False)
         self.details.setFrameShape(QFrame.StyledPanel)
         split = QSplitter(Qt.Vertical)
@@ -506,6 +522,8 @@ class RecommendationsView(QWidget):
     def _combo(self, label: str, bar) -> QComboBox:
         c = QComboBox()
         c.addItem(label, "")
+        c.setAccessibleName(f"Filter: {label.removeprefix('All ')}")
+        c.setAccessibleDescription(f"Show only the devices of one of the {label.removeprefix('All ')}.")
         c.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         bar.addWidget(c)
         return c
@@ -577,7 +595,7 @@ class RecommendationsView(QWidget):
         p = r.estimates.point
         name = r.estimates.table.names[best]
         phase = {"inference": "serving", "training": "training", "both": "training + serving"}[r.ranking.phase]
-        bits = [f"Best for {phase} <b>{plain.escape(wl.name or 'this workload')}</b>: <b>{plain.escape(name)}</b>"]
+        bits = [f"Best for {phase} <b>{html.escape(wl.name or 'this workload')}</b>: <b>{html.escape(str(name))}</b>"]
         if r.ranking.phase == "training":
             bits.append(f"{fmt_money(p['train_cost_usd'][best])} in {p['time_hours'][best] / 24:,.1f} days")
         else:
@@ -591,7 +609,7 @@ class RecommendationsView(QWidget):
             for phase_name in ("training", "inference"):
                 b = rank(r.estimates, phase_name).best()
                 if b is not None:
-                    extra.append(f"{phase_name} alone: {plain.escape(r.estimates.table.names[b])}")
+                    extra.append(f"{phase_name} alone: {html.escape(str(r.estimates.table.names[b]))}")
             if np.isfinite(p["inference_share"][best]):
                 bits.append(f"inference is {p['inference_share'][best]:.0%} of the lifetime cost")
             if extra:

@@ -67,8 +67,9 @@ def parse_value(spec: FieldSpec, text: str):
     return t
 
 
-def tooltip(path: str, spec: FieldSpec) -> str:
-    parts = [f"<b>{spec.label}</b>" + (f" ({spec.unit})" if spec.unit else ""), spec.help]
+def help_parts(path: str, spec: FieldSpec) -> list[str]:
+    """The field's help, extra glossary text, bounds and default, as plain sentences."""
+    parts = [spec.help]
     if path in FIELD_EXTRA:
         parts.append(FIELD_EXTRA[path])
     bounds = []
@@ -80,8 +81,18 @@ def tooltip(path: str, spec: FieldSpec) -> str:
         parts.append("Allowed: " + ", ".join(bounds))
     if spec.default is not None and spec.default != "":
         parts.append(f"Default: {format_value(spec, spec.default)}")
-    parts.append(f"<i>File key: {path}</i>")
+    return parts
+
+
+def tooltip(path: str, spec: FieldSpec) -> str:
+    parts = [f"<b>{spec.label}</b>" + (f" ({spec.unit})" if spec.unit else ""), *help_parts(path, spec),
+             f"<i>File key: {path}</i>"]
     return "<p style='white-space:normal'>" + "<br>".join(parts) + "</p>"
+
+
+def accessible_name(spec: FieldSpec) -> str:
+    """What a screen reader says for the field: its label and unit, plain text."""
+    return spec.label + (f" ({spec.unit})" if spec.unit else "")
 
 
 class FieldRow:
@@ -90,7 +101,20 @@ class FieldRow:
     def __init__(self, path: str, spec: FieldSpec, on_edit):
         self.path, self.spec = path, spec
         tip = tooltip(path, spec)
-        if spec.type == "choice":
+        if path == "model.name":
+            # The model picker: the library's models, or any name typed in (checked like a file's).
+            from advisor.models import library
+
+            w = QComboBox()
+            w.setEditable(True)
+            w.addItem("")
+            for m in library():
+                w.addItem(m.id)
+                w.setItemData(w.count() - 1, f"{m.name}: {m.params_b:g} B parameters", Qt.ToolTipRole)
+            w.setInsertPolicy(QComboBox.NoInsert)
+            w.activated.connect(on_edit)
+            w.lineEdit().textEdited.connect(on_edit)
+        elif spec.type == "choice":
             w = QComboBox()
             if not spec.required:
                 w.addItem("")
@@ -109,6 +133,8 @@ class FieldRow:
             w.textEdited.connect(on_edit)
         w.setObjectName(f"field:{path}")
         w.setToolTip(tip)
+        w.setAccessibleName(accessible_name(spec))
+        w.setAccessibleDescription(" ".join(p.rstrip(".") + "." for p in help_parts(path, spec) if p))
         w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.editor = w
         self.error = plain_label(QLabel())  # messages quote what was typed or read from a file
@@ -122,6 +148,8 @@ class FieldRow:
 
     def value(self):
         w = self.editor
+        if isinstance(w, QComboBox) and w.isEditable():
+            return w.currentText().strip() or None
         if isinstance(w, QComboBox):
             return w.currentText() or None
         if isinstance(w, QCheckBox):
@@ -130,7 +158,9 @@ class FieldRow:
 
     def set_value(self, v) -> None:
         w = self.editor
-        if isinstance(w, QComboBox):
+        if isinstance(w, QComboBox) and w.isEditable():
+            w.setEditText("" if v is None else str(v))
+        elif isinstance(w, QComboBox):
             i = w.findText(str(v)) if v is not None else (0 if not self.spec.required else -1)
             w.setCurrentIndex(max(i, 0))
         elif isinstance(w, QCheckBox):
@@ -167,6 +197,8 @@ class WorkloadView(QWidget):
         top.addWidget(lab)
         self.presets = QComboBox()
         self.presets.setObjectName("presets")
+        self.presets.setAccessibleName("Preset")
+        self.presets.setAccessibleDescription("Start from a built-in workload; the fields below are filled from it.")
         self.presets.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.presets.activated.connect(self.preset_chosen)
         top.addWidget(self.presets, 1)
@@ -192,6 +224,8 @@ class WorkloadView(QWidget):
                 box.setCheckable(True)
                 box.toggled.connect(self._on_section_toggled)
                 box.setToolTip(f"Untick to leave the [{section}] section out of the workload.")
+                box.setAccessibleName(SECTION_TITLES[section])
+                box.setAccessibleDescription(f"Untick to leave the {section} section out of the workload.")
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
             form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
@@ -199,7 +233,7 @@ class WorkloadView(QWidget):
             form.setVerticalSpacing(4)
             for spec in specs:
                 path = f"{section}.{spec.key}" if section else spec.key
-                row = FieldRow(path, spec, self._on_edit)
+                row = FieldRow(path, spec, self._on_model_picked if path == "model.name" else self._on_edit)
                 self.rows[path] = row
                 holder = QWidget()
                 v = QVBoxLayout(holder)
@@ -266,6 +300,22 @@ class WorkloadView(QWidget):
     def _on_edit(self, *_):
         if not self._loading:
             self.edited.emit(self.data())
+
+    def _on_model_picked(self, *_):
+        """A library model picked: its shape replaces the form's model fields, then the usual edit."""
+        from advisor.models import find_model
+
+        lib = find_model(self.rows["model.name"].value() or "")
+        if lib is not None and not self._loading:
+            self._loading = True
+            try:
+                fields = lib.model_fields()
+                for spec in SECTIONS["model"]:
+                    if spec.key != "name":
+                        self.rows[f"model.{spec.key}"].set_value(fields.get(spec.key, spec.default))
+            finally:
+                self._loading = False
+        self._on_edit()
 
     def _on_section_toggled(self, _checked: bool):
         self._on_edit()
