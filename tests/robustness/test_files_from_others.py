@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from advisor.errors import BadInput
+from advisor.presets import PRESET_DIR
 from tests.conftest import ROOT
 
-WORKLOAD = ROOT / "workloads" / "chat_7b_workstation.toml"
+WORKLOAD = PRESET_DIR / "chat_7b_workstation.toml"
 IS_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
 
@@ -397,7 +398,7 @@ def test_an_overlay_price_is_marked_wherever_the_row_appears(tmp_path, capsys):
     """H100 overridden to $0.001/h ranks first (cloud mode): it says it is an overlay row."""
     ov = tmp_path / "ov.csv"
     ov.write_text("id,cloud_usd_per_hour,cloud_price_seen\nh100-sxm5-80gb,0.001,2024-06\n")
-    cloud = ROOT / "workloads" / "serve_70b_at_scale.toml"
+    cloud = PRESET_DIR / "serve_70b_at_scale.toml"
     code, out, err = cli(capsys, "recommend", "--workload", str(cloud), "--catalog", str(ov), "--json")
     assert code == 0, err
     [h100] = [r for r in json.loads(out)["ranked"] if r["device"] == "h100-sxm5-80gb"]
@@ -448,7 +449,7 @@ def test_the_pdf_marks_overlay_rows_in_its_tables(tmp_path):
     ov = tmp_path / "ov.csv"
     ov.write_text("id,cloud_usd_per_hour,cloud_price_seen\nh100-sxm5-80gb,0.001,2024-06\n")
     cat = load_catalog(ov, user_overlay=False)
-    d = build_data(load_workload(ROOT / "workloads" / "serve_70b_at_scale.toml"), catalog=cat,
+    d = build_data(load_workload(PRESET_DIR / "serve_70b_at_scale.toml"), catalog=cat,
                    devices=["h100-sxm5-80gb"], machine=None, probe={}, calibrations={})
     assert "H100 SXM5 80GB [overlay]" in prices_html(d)
     [(_head, rows, _header), *_] = sources_html(d)
