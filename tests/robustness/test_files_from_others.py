@@ -152,17 +152,20 @@ def test_a_report_with_30k_overlay_rows_is_refused_not_1155_pages(tmp_path):
 
 # ---------------------------------------------------------------- 4: outputs are never inputs
 
-@pytest.mark.parametrize("which", ["--workload", "--catalog"])
+@pytest.mark.parametrize("which", ["--workload", "--catalog", "--model-config"])
 def test_report_out_equal_to_an_input_is_bad_input_and_the_input_stays(tmp_path, capsys, which):
     wl = tmp_path / "w.toml"
     wl.write_bytes(WORKLOAD.read_bytes())
     ov = tmp_path / "ov.csv"
     ov.write_text("id,tdp_w\nrtx-4090,450\n")
-    before = {p: p.read_bytes() for p in (wl, ov)}
-    out = {"--workload": wl, "--catalog": ov}[which]
-    code, _, err = cli(capsys, "report", "--workload", str(wl), "--catalog", str(ov), "--out", str(out))
+    cfg = tmp_path / "config.json"
+    cfg.write_text('{"model_type": "llama"}')
+    before = {p: p.read_bytes() for p in (wl, ov, cfg)}
+    out = {"--workload": wl, "--catalog": ov, "--model-config": cfg}[which]
+    code, _, err = cli(capsys, "report", "--workload", str(wl), "--catalog", str(ov), "--model-config", str(cfg),
+                       "--out", str(out))
     assert code == 2 and err == f"error: --out {out}: is the {which} file; writing would replace an input\n"
-    assert {p: p.read_bytes() for p in (wl, ov)} == before
+    assert {p: p.read_bytes() for p in (wl, ov, cfg)} == before
 
 
 def test_report_out_through_another_name_of_the_input_is_caught(tmp_path, capsys):
