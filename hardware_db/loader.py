@@ -111,10 +111,14 @@ _FILLER = frozenset({
     "nvidia", "amd", "intel", "apple", "google", "aws", "amazon", "habana", "qualcomm", "ampere",
     "geforce", "r", "tm", "graphics", "gpu", "gpus", "processor", "accelerator", "card", "chip",
     "with", "the", "w",  # "w/ Radeon 8060S"
+    "founders", "edition",  # "Founders Edition", "Workstation Edition" (every such row says it)
+    # board partners and their series names: a partner card is the chip's card
+    "asus", "rog", "strix", "tuf", "msi", "gigabyte", "aorus", "zotac", "evga", "pny", "palit", "sapphire",
+    "powercolor", "xfx", "asrock", "gaming", "oc",
 })
 # Mac product names around an Apple chip ("MacBook Pro M3 Max", "Mac Studio M2 Ultra"): the
 # "Pro" of "MacBook Pro" must not read as the M3 Pro.
-_MAC_PRODUCT = re.compile(r"\b(?:macbook\s*(?:pro|air)?|mac\s*(?:studio|mini|pro)|imac|mac)\b", re.IGNORECASE)
+_MAC_PRODUCT = re.compile(r"\b(?:macbook\s*(?:pro|air)?(?:\s+1[3-6](?!\d))?|mac\s*(?:studio|mini|pro)|imac|mac)\b", re.IGNORECASE)
 # Figures written into a name, normalised to one token so "80G", "80 GB" and "80GB" agree.
 _MEMORY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:gb|gib|g)(?!\w)")
 _POWER = re.compile(r"(?<![\w.])(\d{2,5})\s*w(?!\w)")

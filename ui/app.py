@@ -246,13 +246,13 @@ def _screenshot(app, window, path: str, view: str | None) -> int:
 
 def show_view(window, view: str | None) -> None:
     """Bring a view to the front: recommendations | tradeoffs[:<chart key>] | compare | machine."""
-    from ui.main_window import TAB_COMPARE, TAB_MACHINE, TAB_RECOMMEND, TAB_TRADEOFFS
+    from ui.main_window import TAB_COMPARE, TAB_MACHINE, TAB_PLANS, TAB_RECOMMEND, TAB_TRADEOFFS
 
     if not view:
         return
     name, _, sub = view.partition(":")
     tabs = {"recommendations": TAB_RECOMMEND, "tradeoffs": TAB_TRADEOFFS, "compare": TAB_COMPARE,
-            "machine": TAB_MACHINE}
+            "machine": TAB_MACHINE, "plans": TAB_PLANS}
     if name in tabs:
         window.tabs.setCurrentIndex(tabs[name])
     if name == "tradeoffs" and sub and window.tradeoffs is not None:

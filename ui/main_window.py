@@ -31,8 +31,8 @@ from ui.settings import Settings
 
 log = logging.getLogger(__name__)
 
-TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE = range(4)
-TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine")
+TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE, TAB_PLANS = range(5)
+TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine", "Plans")
 WORKLOAD_FILTER = "Workload files (*.toml *.json);;All files (*)"
 
 
@@ -53,6 +53,13 @@ def documents_dir() -> Path:
 
     docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
     return Path(docs) if docs and Path(docs).is_dir() else Path.home()
+
+
+def default_paper() -> str:
+    """Letter where the locale measures in US units (the US and a few others), else A4."""
+    from PySide6.QtCore import QLocale
+
+    return "Letter" if QLocale().measurementSystem() == QLocale.ImperialUSSystem else "A4"
 
 
 def _placeholder(text: str) -> QLabel:
@@ -203,6 +210,7 @@ class MainWindow(QMainWindow):
         from ui.state import AppState
         from ui.views.compare import CompareView
         from ui.views.machine import MachineView
+        from ui.views.plans import PlansView
         from ui.views.recommendations import RecommendationsView
         from ui.views.workload import WorkloadView
 
@@ -212,10 +220,12 @@ class MainWindow(QMainWindow):
         self.recommend = RecommendationsView()
         self.compare = CompareView()
         self.machine = MachineView()
+        self.plans = PlansView()
         self.dock.setWidget(self.form)
         self._replace_tab(TAB_RECOMMEND, self.recommend)
         self._replace_tab(TAB_COMPARE, self.compare)
         self._replace_tab(TAB_MACHINE, self.machine)
+        self._replace_tab(TAB_PLANS, self.plans)
         self.tabs.setCurrentIndex(TAB_RECOMMEND)
         self.tradeoffs = None
         st = self.state
@@ -225,6 +235,7 @@ class MainWindow(QMainWindow):
         st.input_error.connect(self._on_input_error)
         st.workload_changed.connect(self.form.set_workload)
         st.results_changed.connect(self._on_results)
+        st.machine_changed.connect(self.plans.set_machine)
         st.compare_changed.connect(self.recommend.model.set_compare)
         st.compare_changed.connect(self.compare.set_devices)
         st.selection_changed.connect(self.recommend.select_device)
@@ -508,6 +519,7 @@ class MainWindow(QMainWindow):
         t0 = time.perf_counter()
         self.recommend.set_results(results)
         self.compare.set_results(results)
+        self.plans.set_context(results.workload, self.state.catalog, results.calibrations)
         if self.tradeoffs is not None:
             self.tradeoffs.set_results(results)
         draw_ms = (time.perf_counter() - t0) * 1000
@@ -718,11 +730,14 @@ class MainWindow(QMainWindow):
     def export_pdf_dialog(self) -> None:
         if not self.report_available:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(documents_dir() / "report.pdf"), "PDF (*.pdf)")
+        filters = {"PDF, A4 paper (*.pdf)": "A4", "PDF, US Letter paper (*.pdf)": "Letter"}
+        default = next(k for k, v in filters.items() if v == default_paper())
+        path, chosen = QFileDialog.getSaveFileName(self, "Export PDF report", str(documents_dir() / "report.pdf"),
+                                                   ";;".join(filters), default)
         if path:
-            self.export_pdf(path)
+            self.export_pdf(path, page_size=filters.get(chosen, default_paper()))
 
-    def export_pdf(self, path: str):
+    def export_pdf(self, path: str, page_size: str = "A4"):
         """Write the PDF in a child process running `hwadvisor report`: the very command a script
         would run (so both give the same report), and the window never waits on it. Returns
         the QProcess (tests wait on its `finished`)."""
@@ -739,7 +754,7 @@ class MainWindow(QMainWindow):
         folder = tempfile.mkdtemp(prefix="hwadvisor-report-")
         wl_file = Path(folder) / "workload.toml"
         wl_file.write_text(dumps_toml(st.workload), encoding="utf-8")
-        args = [*child_command(), "report", "--workload", str(wl_file), "--out", path]
+        args = [*child_command(), "report", "--workload", str(wl_file), "--out", path, "--page-size", page_size]
         for dev in sorted(st.compare):
             args += ["--device", dev]
         env = QProcessEnvironment.systemEnvironment()

@@ -25,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
         raise BadInput(f"{self.prog}: {message} (see --help)")
 
 
-HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe", "models", "presets")
+HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe", "models", "presets", "plan")
 
 
 def _headless_modules():

@@ -183,6 +183,18 @@ def test_strict_where_it_matters(cat, query, expected):
     assert cat.resolve(query)["id"] == expected
 
 
+@pytest.mark.parametrize("query, expected", [
+    ("MacBook Pro 16 M4 Max 40-core 128GB", "m4-max-40c"), ("GeForce RTX 4090 Founders Edition", "rtx-4090"),
+    ("ASUS ROG Strix RTX 4090 OC", "rtx-4090"), ("RTX PRO 6000 Blackwell Server Edition", None),
+])
+def test_product_and_partner_words_are_ignored(cat, query, expected):
+    if expected is None:  # "Server" still has to match: there is no Server Edition row
+        with pytest.raises(BadInput):
+            cat.resolve(query)
+    else:
+        assert cat.resolve(query)["id"] == expected
+
+
 @pytest.mark.parametrize("query", ["RTX 3080 20GB", "H20 141GB", "A100 120GB", "M1 Max 48-core", "a1000", "l41"])
 def test_figures_that_contradict_every_variant_are_not_stretched(cat, query):
     with pytest.raises(BadInput, match=r"^--device: no catalog device matches"):

@@ -134,3 +134,18 @@ def test_model_picker_fills_the_model_fields(window, qtbot):
     m = st.results.workload.model
     assert (m.name, m.experts, m.experts_per_token, m.layers) == ("qwen3-30b-a3b", 128, 8, 48)
     assert window.form.rows["model.params_b"].editor.text().startswith("30.5")
+
+
+def test_engine_field_changes_the_estimate(window, qtbot):
+    st = window.state
+    before = st.results
+    box = window.form.rows["inference.engine"].editor
+    i = box.findText("transformers")
+    assert i > 0 and box.findText("exllamav2") > 0
+    box.setCurrentIndex(i)
+    qtbot.waitUntil(lambda: st.results is not before, timeout=3000)
+    after = st.results
+    assert after.workload.inference.engine == "transformers"
+    assert set(after.estimates.point["engine"]) == {"transformers"}
+    best = before.ranking.best()
+    assert after.estimates.point["tpot_ms"][best] > before.estimates.point["tpot_ms"][best]
