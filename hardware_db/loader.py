@@ -400,10 +400,27 @@ class Catalog:
         return Resolution(self._by_id[winners[0]], count)
 
 
+# An overlay is a person's handful of rows, possibly from someone else: bounded so that a
+# huge or endless file (/dev/zero, a FIFO) is one clear error, not a hang or an out-of-memory,
+# and so that a report never lists tens of thousands of rows.
+MAX_OVERLAY_BYTES = 2_000_000
+MAX_OVERLAY_ROWS = 1000
+#: Marked after an overlay row's name wherever devices are listed (DeviceTable names).
+OVERLAY_MARK = " [overlay]"
+
+
 def _parse_file(path: Path, *, overlay: bool) -> list[dict]:
     """Parse one CSV file into raw row dicts with `_line`; header must be the schema's columns."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # spreadsheets save CSV with a BOM
+        if overlay:
+            from advisor.files import read_user_file
+
+            raw = read_user_file(path, MAX_OVERLAY_BYTES, what="catalog overlay")
+            text = raw.decode("utf-8-sig")  # spreadsheets save CSV with a BOM
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+    except BadInput as e:
+        raise CatalogError(str(e)) from None
     except FileNotFoundError:
         raise CatalogError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -424,6 +441,9 @@ def _parse_file(path: Path, *, overlay: bool) -> list[dict]:
             raise CatalogError(f"{path}:{header_line}: header: an overlay needs an 'id' column")
     elif tuple(header) != COLUMNS:
         raise CatalogError(f"{path}:{header_line}: header: columns differ from hardware_db/HEADER.csv")
+    if overlay and len(lines) - 1 > MAX_OVERLAY_ROWS:
+        raise CatalogError(f"{path}: {len(lines) - 1} rows, more than an overlay may have ({MAX_OVERLAY_ROWS}); "
+                           "split it or keep the rows you use")
     rows = []
     for n, ln in lines[1:]:
         try:
@@ -570,12 +590,16 @@ def apply_overlay(rows: list[dict], path: Path) -> list[dict]:
     """Rows of `path` added to (new id) or merged over (existing id) `rows`; validated."""
     by_id = {r["id"]: dict(r) for r in rows}
     order = [r["id"] for r in rows]
+    seen: dict[str, int] = {}
     for raw in _parse_file(path, overlay=True):
         where = f"{path}:{raw['_line']}"
         cells = {k: v for k, v in raw.items() if k == "id" or (not k.startswith("_") and v != "")}
         typed = _typed(cells, where)
+        if typed["id"] in seen:  # the last would silently win: say which line the person meant
+            raise CatalogError(f"{where}: id: '{typed['id']}' is already given at line {seen[typed['id']]} of this overlay")
+        seen[typed["id"]] = raw["_line"]
         base = by_id.get(typed["id"]) or _blank_row()
-        merged = {**base, **typed, "file": where}
+        merged = {**base, **typed, "file": where, "overlay": str(path)}
         _check_row(merged, where)
         if typed["id"] not in by_id:
             order.append(typed["id"])
