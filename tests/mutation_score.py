@@ -100,6 +100,20 @@ def report(names: list[str], survivors: bool = False) -> int:
     return total_n
 
 
+def refresh_data() -> None:
+    """Copy the data files of the mutated packages (catalog CSVs, presets, HEADER.csv) into
+    ./mutants again: mutmut copies a non-Python file only when it is missing there, so a kept
+    ./mutants would otherwise test against stale data."""
+    if not MUTANTS.exists():
+        return
+    for pkg in ("advisor", "hardware_db"):
+        for src in (ROOT / pkg).rglob("*"):
+            if src.is_file() and src.suffix != ".py" and "__pycache__" not in src.parts:
+                dst = MUTANTS / src.relative_to(ROOT)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+
+
 def not_killed(name: str) -> list[str]:
     """Mutants of module `name` whose stored result is not a kill (survived, unchecked, no tests)."""
     _, sources = MODULES[name]
@@ -153,10 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         if not (args.keep or args.rerun) and not args.module and MUTANTS.exists():
             # mutmut copies data files (the catalog CSVs) only once: start from a clean copy.
             shutil.rmtree(MUTANTS)
-        if args.rerun:  # fresh copies of the data files the tests read (mutmut copies them only once)
-            for sub in ("hardware_db/data", "advisor/data", "advisor/presets"):
-                if (ROOT / sub).is_dir():
-                    shutil.copytree(ROOT / sub, MUTANTS / sub, dirs_exist_ok=True)
+        refresh_data()
         failed = [name for name in names
                   if run_module(name, args.workers, not_killed(name) if args.rerun else None) != 0]
         if failed:

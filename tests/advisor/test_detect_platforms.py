@@ -39,7 +39,8 @@ def no_amdsmi(monkeypatch):
 def row_for(catalog, alias: str) -> dict:
     rows = [r for r in catalog.rows if alias in r["aliases"] or r["name"] == alias]
     if len(rows) != 1:
-        pytest.skip(f"the built-in catalog has {len(rows)} rows for {alias!r}")
+        # A catalog change that breaks this premise must fail the test, not hide it.
+        pytest.fail(f"the built-in catalog has {len(rows)} rows for {alias!r}, expected exactly 1")
     return rows[0]
 
 

@@ -246,7 +246,7 @@ def test_reasons_for_the_best_inference_device():
         "decode is memory-bound at batch 1: 2,000 GB/s gives 61 tokens/s per stream",
         "native INT8 math",
         "0.12 Wh per request",
-        "$2.50/h rented, or $25,000 upfront; buying pays off after 14 months",
+        "$2.50/h rented, or $25,000 per device to buy; buying pays off after 14 months",
     ]
     assert reasons(rk, 1, 1) == [
         "Pareto-optimal: nothing else is cheaper, faster and more frugal at once",
@@ -269,7 +269,7 @@ def test_reasons_compute_bound_and_owned():
         "holds the model (20 GB at fp16) on 1 device",
         "decode is compute-bound at batch 64: 12,345 tokens/s per replica",
         "1 Wh per request",
-        "$1.50M upfront over 4 years: $0.46/h with electricity",
+        "$1.50M per device, written off over 4 years: $0.46/h with electricity",
     ]
 
 

@@ -92,13 +92,21 @@ def test_memory_of_inference_alone():
 
 def test_lifecycle_fields(both):
     p, life = both.point, both.record(0)["lifecycle"]
-    assert life == {
+    train_kwh = float(p["energy_kwh"][0])
+    serve_kwh = float(p["energy_kwh_per_day"][0]) * 365 * 2  # two years of serving
+    expected = {
         "training_cost_usd": pytest.approx(float(p["train_cost_usd"][0])),
         "inference_cost_usd": pytest.approx(float(p["cost_usd_per_year"][0]) * 2),
         "inference_share": pytest.approx(float(p["inference_share"][0])),
         "inference_overtakes_month": pytest.approx(float(p["inference_overtakes_month"][0])),
         "horizon_years": 2.0,
+        "training_energy_kwh": pytest.approx(train_kwh),
+        "inference_energy_kwh": pytest.approx(serve_kwh),
+        "inference_energy_share": pytest.approx(serve_kwh / (train_kwh + serve_kwh)),
+        "training_co2_kg": pytest.approx(train_kwh * 0.4),
+        "inference_co2_kg": pytest.approx(serve_kwh * 0.4),
     }
+    assert {k: life[k] for k in expected} == expected
 
 
 def test_ranges(both):
@@ -110,7 +118,7 @@ def test_ranges(both):
                                                   "high": pytest.approx(max(lo, hi, pt))}, key
     lo, hi = float(both.low["train_cost_usd"][0]), float(both.high["train_cost_usd"][0])
     assert rec["range"]["training"]["cost_usd"] == {"low": pytest.approx(min(lo, hi)), "high": pytest.approx(max(lo, hi))}
-    assert set(rec["range"]["lifecycle"]) == {"training_cost_usd", "inference_cost_usd"}
+    assert {"training_cost_usd", "inference_cost_usd"} <= set(rec["range"]["lifecycle"])
     assert set(rec["range"]["training"]) == {"time_hours", "device_hours", "energy_kwh", "co2_kg", "cost_usd"}
 
 
