@@ -139,6 +139,9 @@ class FieldRow:
         w.setToolTip(tip)
         w.setAccessibleName(accessible_name(spec))
         w.setAccessibleDescription(" ".join(p.rstrip(".") + "." for p in help_parts(path, spec) if p))
+        if isinstance(w, QComboBox) and w.isEditable():  # the text box inside is focused on its own
+            w.lineEdit().setAccessibleName(w.accessibleName())
+            w.lineEdit().setAccessibleDescription(w.accessibleDescription())
         w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.editor = w
         self.error = QLabel()
