@@ -222,3 +222,69 @@ def test_parse_errors_name_the_format():
     with pytest.raises(BadInput) as e:
         parse_text("[" * 100_000, "w.json", "json")
     assert str(e.value) == "w.json: not a workload: nested too deeply"
+
+
+def test_a_number_field_without_a_lower_bound_says_so_plainly():
+    from advisor.workload import FieldSpec, check_value
+
+    spec = FieldSpec("x", "number", "X", "Some number.")
+    assert check_value(spec, "s.x", 2, "w.toml") == 2.0
+    with pytest.raises(BadInput) as e:
+        check_value(spec, "s.x", "two", "w.toml")
+    assert str(e.value) == "w.toml: s.x must be a number, got 'two'"
+
+
+def test_toml_float_threshold_and_unicode(tmp_path):
+    wl = ok({"name": "Modèle ü", "model": {"params_b": 7},
+             "training": {"precision": "bf16", "tokens": 1e15}})
+    text = dumps_toml(wl)
+    assert "tokens = 1000000000000000.0\n" in text  # 1e15 itself stays a float
+    assert text.startswith('name = "Modèle ü"\n')  # written as is, not \u escapes
+    just_below = ok({"model": {"params_b": 7}, "training": {"precision": "bf16", "tokens": 999_999_999_999_999.0}})
+    assert "tokens = 999999999999999\n" in dumps_toml(just_below)
+
+
+def test_saved_json_is_indented_two_spaces(tmp_path):
+    from advisor.workload import save_workload
+
+    wl = ok({"name": "j", "model": {"params_b": 7}, "inference": INF})
+    path = tmp_path / "w.JSON"
+    save_workload(wl, path)
+    text = path.read_text()
+    assert text == json.dumps(wl.to_dict(), indent=2) + "\n"
+    assert text.startswith('{\n  "name": "j",\n  "model": {\n    "params_b": 7.0')
+
+
+def test_file_read_problems(tmp_path):
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(loop)
+    with pytest.raises(BadInput) as e:
+        load_workload(loop)
+    assert str(e.value) == f"{loop}: cannot read: Too many levels of symbolic links"
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * 1_050_000)
+    with pytest.raises(BadInput) as e:
+        load_workload(big)
+    assert str(e.value) == "big.toml: file is 1.1 MB, too large for a workload file"
+    huge_int = tmp_path / "int.toml"
+    huge_int.write_text("[model]\nparams_b = " + "1" * 5000 + "\n")
+    with pytest.raises(BadInput) as e:
+        load_workload(huge_int)
+    assert str(e.value) == ("int.toml: not valid TOML: Exceeds the limit (4300 digits) for integer string "
+                            "conversion: value has 5000 digits")
+
+
+def test_json_integer_limit_message_is_cut_at_the_semicolon():
+    with pytest.raises(BadInput) as e:
+        parse_text('{"a": ' + "1" * 5000 + "}", "w.json", "json")
+    assert str(e.value) == ("w.json: not valid JSON: Exceeds the limit (4300 digits) for integer string "
+                            "conversion: value has 5000 digits")
+
+
+def test_model_overrides_replace_the_files_model_fields(tmp_path):
+    f = tmp_path / "w.toml"
+    f.write_text('[model]\nparams_b = 7\nlayers = 32\n[inference]\nprecision = "fp16"\nrequests_per_day = 10\n')
+    wl = load_workload(f, {"params_b": 13, "hidden": 5120})
+    assert (wl.model.params_b, wl.model.layers, wl.model.hidden) == (13, 32, 5120)
+    assert parse_text(f.read_text(), "w.toml", "toml", {"layers": 40}).model.layers == 40
+    assert load_workload(f).model.params_b == 7
