@@ -194,6 +194,9 @@ def parse_prices(texts, catalog) -> dict[str, float]:
 # Queueing
 
 
+ERLANG_EXACT_MAX = 2_000  # servers up to which Erlang C is computed exactly
+
+
 def erlang_c(c: int, a: float) -> float:
     """Probability an arrival waits in an M/M/c queue with offered load a = lambda / mu (< c).
 
@@ -204,6 +207,15 @@ def erlang_c(c: int, a: float) -> float:
         return 0.0
     if a >= c:
         return 1.0
+    if c > ERLANG_EXACT_MAX:
+        # Large fleets: the Halfin-Whitt limit (Halfin & Whitt 1981), C ~ 1 / (1 + beta Phi(beta) / phi(beta))
+        # with beta = (c - a) / sqrt(a); exact to a few per cent at these sizes, and O(1) not O(c).
+        beta = (c - a) / math.sqrt(a)
+        if beta > 8:
+            return 0.0
+        phi = math.exp(-beta * beta / 2) / math.sqrt(2 * math.pi)
+        cdf = 0.5 * (1 + math.erf(beta / math.sqrt(2)))
+        return 1.0 / (1.0 + beta * cdf / phi)
     b = 1.0
     for k in range(1, c + 1):
         b = a * b / (k + a * b)
@@ -329,7 +341,7 @@ def _replicas(lam: float, busy_s: float, batch: int, latency_s: float, util: flo
         return 1, 0.0, 0.0
     r = max(1, math.ceil(lam * busy_s / util - 1e-9))
     service = busy_s * batch  # one slot holds a request this long
-    for _ in range(100_000):
+    for _ in range(10_000):
         c = r * batch
         mean, p = wait_s(c, lam * service, service, pct)
         if slo_s is None or latency_s + p <= slo_s or latency_s > slo_s or p == 0.0:
