@@ -486,7 +486,7 @@ class MainWindow(QMainWindow):
         for w in hist.get("warnings", []):
             self.statusBar().showMessage(w, 8000)
         self.machine.set_history(hist.get("runs", []))
-        self.state.set_probe(hist.get("report"), hist.get("calibrations"))
+        self.state.set_probe(hist.get("report"), hist.get("calibrations"), hist.get("runs"))
         self.machine.set_probe_report(hist.get("report"), self.state.machine)
 
     def start_probe(self, quick: bool = True, probes=None) -> None:
@@ -519,8 +519,10 @@ class MainWindow(QMainWindow):
             self.machine.set_probe_done(report, "Probe cancelled; nothing was saved.")
             return
         self.machine.set_history(hist.get("runs", []))
-        self.state.set_probe(report, hist.get("calibrations"))
-        self.machine.set_probe_report(report, self.state.machine)
+        # The state (and every estimate) uses the combination of recent runs, not just this one.
+        combined = hist.get("report") or report
+        self.state.set_probe(combined, hist.get("calibrations"), hist.get("runs"))
+        self.machine.set_probe_report(combined, self.state.machine)
         self.machine.set_probe_done(report, self.machine.probe_status.text())
         self.statusBar().showMessage("Probe done: this machine's rows are now calibrated.", 6000)
 

@@ -41,7 +41,7 @@ def run(args) -> int:
     row = cat.resolve(args.device)
     table = device_table(cat)
     idx = int((table.ids == row["id"]).nonzero()[0][0])
-    est = estimate_table(wl, table.take([idx]), count=args.count, calibrations=stored_calibrations())
+    est = estimate_table(wl, table.take([idx]), count=args.count, calibrations=stored_calibrations(cat))
     rec = est.record(0)
     rec["workload"] = wl.name
     if args.json:
@@ -65,7 +65,7 @@ def _r(rng: dict, key: str, fmt="{:,.1f}") -> str:
 def format_estimate(rec: dict) -> str:
     """A plain-text summary of one estimate record."""
     lines = [f"{rec['workload']} on {rec['device_name']} x{rec['count'] or '?'}"
-             + ("  [calibrated by probe]" if rec["calibrated"] else "")]
+             + (f"  [calibrated by probe: {', '.join(rec.get('calibrated_figures') or [])}]" if rec["calibrated"] else "")]
     fit = "fits" if rec["fits"] else "DOES NOT FIT"
     lines.append(f"  memory: {_n(rec['memory_per_device_gb'])} GB per device of {_n(rec['memory_available_gb'], '{:g}')} GB -> {fit}")
     b = rec["memory_breakdown_gb"]

@@ -34,7 +34,7 @@ def run(args) -> int:
         raise BadInput(f"--top must be 0 (all) or more, got {args.top}")
     wl = load_workload(args.workload)
     cat = load_catalog_for(args)
-    out = recommend(wl, cat, top=args.top or None, calibrations=stored_calibrations())
+    out = recommend(wl, cat, top=args.top or None, calibrations=stored_calibrations(cat))
     if args.json:
         print_json(out)
         return 0

@@ -21,6 +21,8 @@ import statistics
 import threading
 import time
 
+from advisor.probes.errors import ProbeCancelled, ProbeTimeout
+
 log = logging.getLogger(__name__)
 
 BUDGET_QUICK_S = 12.0
@@ -376,8 +378,6 @@ def _substep(ctx, name: str):
 
 def ctx_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that end a probe rather than one sub-step (cancel, hard timeout)."""
-    from advisor.probes.runner import ProbeCancelled, ProbeTimeout
-
     return (ProbeCancelled, ProbeTimeout)
 
 
