@@ -17,13 +17,20 @@ def register(sub) -> None:
                     "GPUs too when PyTorch or CuPy is installed). Each run is saved in the probe history "
                     "unless --no-save.",
         epilog=examples("hwadvisor probe --quick", "hwadvisor probe --json > workstation-a.json",
-                        "hwadvisor probe --import workstation-a.json"),
+                        "hwadvisor probe --import workstation-a.json",
+                        "hwadvisor probe --apply 7 --device rtx-4090"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--quick", action="store_true", help="short probes (about 10 s) instead of the full run (about 60 s)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--import", dest="import_file", metavar="FILE",
                    help="store another machine's `probe --json` output in the history instead of probing")
+    p.add_argument("--apply", dest="apply_run", type=int, metavar="RUN",
+                   help="let imported run RUN calibrate the catalog device --device (imports never calibrate "
+                        "until applied; only their plausible figures do)")
+    p.add_argument("--unapply", dest="unapply_run", type=int, metavar="RUN",
+                   help="stop imported run RUN from calibrating (--device: only that device)")
+    p.add_argument("--device", metavar="DEV", help="the catalog device for --apply / --unapply")
     p.add_argument("--no-save", action="store_true", help="do not store this run in the history")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="give up on probes still running after S seconds (default: 30 quick, 150 full)")
@@ -76,10 +83,46 @@ def _stderr_progress(fraction: float, message: str) -> None:
     sys.stderr.flush()
 
 
+def _apply(args) -> int:
+    from advisor.cli import print_json
+    from advisor.errors import BadInput
+    from advisor.history import History, HistoryError
+
+    run_id = args.apply_run if args.apply_run is not None else args.unapply_run
+    device_id = None
+    if args.device:
+        from advisor.cli.common import load_catalog_for
+
+        device_id = load_catalog_for(args).resolve(args.device)["id"]
+    elif args.apply_run is not None:
+        raise BadInput("--apply: needs --device DEV, the catalog device the run was measured on")
+    try:
+        with History() as history:
+            if args.apply_run is not None:
+                history.apply_run(run_id, device_id)
+            else:
+                if history.run(run_id) is None:
+                    raise BadInput(f"--unapply: no run {run_id} in the probe history")
+                history.unapply_run(run_id, device_id)
+            record = history.run(run_id)
+    except HistoryError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        print_json({"run_id": run_id, "applied_to": list(record.applied_to)})
+    elif args.apply_run is not None:
+        print(f"run {run_id} ({record.label}) now calibrates {device_id} with its plausible figures")
+    else:
+        print(f"run {run_id} ({record.label}) calibrates: {', '.join(record.applied_to) or 'nothing'}")
+    return 0
+
+
 def run(args) -> int:
     from advisor.cli import print_json
     from advisor.history import History, HistoryError
 
+    if args.apply_run is not None or args.unapply_run is not None:
+        return _apply(args)
     if args.import_file:
         try:
             history = History()
