@@ -544,9 +544,21 @@ class MainWindow(QMainWindow):
         from ui import jobs
 
         return self._run(jobs.import_job, path, self.state.catalog, name="import",
-                         on_done=lambda hist: (self.machine.set_history(hist.get("runs", [])),
-                                               self.statusBar().showMessage(f"Imported {path}", 5000)),
+                         on_done=lambda hist: (self._on_history(hist),
+                                               self.statusBar().showMessage(
+                                                   f"Imported {path}: shown and compared; it calibrates a catalog row "
+                                                   "only once you apply it", 8000)),
                          on_fail=lambda msg, _d: self.notify("Cannot import", msg, "warning"))
+
+    def apply_import(self, run_id: int, device_id: str, undo: bool = False):
+        """Let an imported run calibrate a catalog row (or stop it); every estimate follows at once."""
+        from ui import jobs
+
+        verb = "no longer calibrates" if undo else "now calibrates"
+        return self._run(jobs.apply_job, run_id, device_id, self.state.catalog, undo, name="apply",
+                         on_done=lambda hist: (self._on_history(hist),
+                                               self.statusBar().showMessage(f"Run {run_id} {verb} {device_id}", 6000)),
+                         on_fail=lambda msg, _d: self.notify("Cannot apply", msg, "warning"))
 
     # ---- export -----------------------------------------------------------------------
     def export_csv_dialog(self) -> None:
