@@ -39,6 +39,10 @@ def history_job(progress, cancel, catalog):
         state = state_from_runs(out["runs"], catalog)
         out["calibrations"] = state.calibrations
         out["report"] = state.machine_report
+        from advisor.machines import machine_options, side_by_side
+
+        out["side_by_side"] = side_by_side(out["runs"], catalog)
+        out["machine_options"] = machine_options(out["runs"], catalog)
     except Exception as e:  # a broken history never stops the app
         out["warnings"].append(f"Probe history could not be read: {e}")
         return out

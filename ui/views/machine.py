@@ -55,6 +55,8 @@ class MachineView(QWidget):
     probe_requested = Signal(bool)  # quick?
     cancel_requested = Signal()
     import_requested = Signal()
+    compare_machine_requested = Signal(str)  # "machine:<fingerprint>"
+    apply_requested = Signal(int, str, bool)  # run id, catalog device id, undo?
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -157,8 +159,30 @@ class MachineView(QWidget):
         self.history_tabs.addTab(self.runs, "Runs")
         self.history_tabs.addTab(self.side, "Machines side by side")
         self.runs.setMinimumHeight(170)
-        self.side.setMinimumHeight(170)
+        self.side.setMinimumHeight(240)
         hl.addWidget(self.history_tabs)
+        side_buttons = QHBoxLayout()
+        self.side_note = QLabel("Pick a machine's column, then compare it on the current workload or let an "
+                                "imported run calibrate its catalog row.")
+        self.side_note.setWordWrap(True)
+        self.side_note.setProperty("role", "muted")
+        side_buttons.addWidget(self.side_note, 1)
+        self.compare_machine_btn = QPushButton("Add machine to Compare")
+        self.compare_machine_btn.setObjectName("compare-machine")
+        self.compare_machine_btn.setToolTip("Price the current workload on the selected machine, with its own measured "
+                                            "figures, as a column of the Compare tab.")
+        self.apply_btn = QPushButton("Apply to its catalog row")
+        self.apply_btn.setObjectName("apply-import")
+        self.apply_btn.setToolTip("Let the selected imported machine's plausible figures calibrate the catalog row "
+                                  "of its device, for every estimate (press again to stop).")
+        for b in (self.compare_machine_btn, self.apply_btn):
+            b.setEnabled(False)
+            side_buttons.addWidget(b)
+        hl.addLayout(side_buttons)
+        self._side_columns: list[dict] = []
+        self.side.currentCellChanged.connect(lambda *_: self._on_side_selection())
+        self.compare_machine_btn.clicked.connect(self._on_compare_machine)
+        self.apply_btn.clicked.connect(self._on_apply)
         lay.addWidget(hist_box)
         lay.addStretch(1)
         scroll.setWidget(body)
@@ -319,33 +343,78 @@ class MachineView(QWidget):
                 if c >= 4:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.runs.setItem(r, c, item)
-        # Side by side: the newest run of each machine.
-        latest, seen = [], set()
-        for run in runs:
-            if run.fingerprint not in seen:
-                seen.add(run.fingerprint)
-                latest.append(run)
-        figures = [("cpu", "matmul_fp32_gflops", "CPU matmul FP32 (GFLOP/s)"),
-                   ("cpu", "matmul_fp64_gflops", "CPU matmul FP64 (GFLOP/s)"),
-                   ("cpu", "memory_bandwidth_gbps", "CPU memory bandwidth (GB/s)")]
-        self.side.clear()
-        self.side.setColumnCount(1 + len(latest))
-        self.side.setHorizontalHeaderLabels(["Figure"] + [f"{run.hostname}\n{run.created_at[:10]}" for run in latest])
-        self.side.setRowCount(len(figures) + 2)
-        self.side.setItem(0, 0, QTableWidgetItem("Machine"))
-        self.side.setItem(1, 0, QTableWidgetItem("GPUs"))
-        for c, run in enumerate(latest, start=1):
-            machine = run.report.get("machine") or {}
-            self.side.setItem(0, c, QTableWidgetItem((machine.get("cpu") or {}).get("brand") or run.label))
-            gpus = [g.get("name", "GPU") for g in run.report.get("gpus") or [] if isinstance(g, dict)]
-            self.side.setItem(1, c, QTableWidgetItem(", ".join(gpus) or "none probed"))
-        for r, (section, key, label) in enumerate(figures, start=2):
-            self.side.setItem(r, 0, QTableWidgetItem(label))
-            for c, run in enumerate(latest, start=1):
-                v = (run.report.get(section) or {}).get(key)
-                item = QTableWidgetItem(fmt_num(v) if isinstance(v, (int, float)) else "—")
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.side.setItem(r, c, item)
+        if not any(True for _ in self._side_columns):
+            from advisor.machines import side_by_side
+
+            self.set_side_by_side(side_by_side(runs))
         if not runs:
             self.runs.setRowCount(1)
             self.runs.setItem(0, 0, QTableWidgetItem("No probe runs yet."))
+
+    def set_side_by_side(self, data: dict) -> None:
+        """Every measured figure of every machine (`advisor.machines.side_by_side`): value,
+        efficiency against the datasheet, and its trend over that machine's runs."""
+        cols, rows = data.get("columns", []), data.get("rows", [])
+        self._side_columns = list(cols)
+        self.side.clear()
+        self.side.setColumnCount(1 + len(cols))
+        self.side.setHorizontalHeaderLabels(
+            ["Figure"] + [f"{c['label']}\n{'imported' if c['imported'] else 'measured here'}, {len(c['runs'])} run(s)"
+                          for c in cols])
+        self.side.setRowCount(len(rows) + 1)
+        self.side.setItem(0, 0, QTableWidgetItem("Newest run"))
+        for c, col in enumerate(cols, start=1):
+            note = col["newest"].replace("T", " ")[:16]
+            if col["applied_to"]:
+                note += f"; calibrates {', '.join(col['applied_to'])}"
+            self.side.setItem(0, c, QTableWidgetItem(note))
+        for r, row in enumerate(rows, start=1):
+            self.side.setItem(r, 0, QTableWidgetItem(f"{row['label']} ({row['unit']})"))
+            for c in range(len(cols)):
+                v, e, trend = row["values"][c], row["efficiency"][c], row["trend"][c]
+                if v is None:
+                    text = "—"
+                else:
+                    text = fmt_num(v) + (f"  {e:.0%}" if e is not None else "") + (f"  {trend}" if trend else "")
+                    if row["flagged"][c]:
+                        text += "  (implausible: not used)"
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                hist = [x for x in row["history"][c] if x is not None]
+                if hist:
+                    item.setToolTip(f"{len(hist)} run(s), oldest to newest: " + ", ".join(fmt_num(x) for x in hist)
+                                    + ("; percentage: efficiency against the datasheet or theoretical peak" if e else ""))
+                self.side.setItem(r, c + 1, item)
+        self._on_side_selection()
+
+    def _selected_machine(self) -> dict | None:
+        c = self.side.currentColumn() - 1
+        return self._side_columns[c] if 0 <= c < len(self._side_columns) else None
+
+    def _on_side_selection(self) -> None:
+        col = self._selected_machine()
+        self.compare_machine_btn.setEnabled(col is not None)
+        self.apply_btn.setEnabled(bool(col and col["imported"] and self._apply_target(col)))
+        if col and col["imported"] and col["applied_to"]:
+            self.apply_btn.setText("Stop calibrating its catalog row")
+        else:
+            self.apply_btn.setText("Apply to its catalog row")
+
+    @staticmethod
+    def _apply_target(col: dict) -> str | None:
+        from advisor.probes.calibrate import measured_device_ids
+
+        ids = measured_device_ids(col["runs"][-1].report)
+        return ids[0] if ids else None
+
+    def _on_compare_machine(self) -> None:
+        col = self._selected_machine()
+        if col is not None:
+            self.compare_machine_requested.emit(col["id"])
+
+    def _on_apply(self) -> None:
+        col = self._selected_machine()
+        target = self._apply_target(col) if col else None
+        if col is None or target is None:
+            return
+        self.apply_requested.emit(col["runs"][-1].id, target, bool(col["applied_to"]))
