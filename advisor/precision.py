@@ -40,6 +40,8 @@ PRECISIONS: dict[str, Precision] = {p.name: p for p in (
     Precision("fp16", 16, "fp16", "IEEE half precision"),
     Precision("fp8", 8, "fp8", "8-bit float (E4M3/E5M2; Hopper, Ada, Blackwell, MI300)"),
     Precision("int8", 8, "int8", "8-bit integer weights and activations (W8A8)"),
+    # NVFP4: 16 fp4 values share an fp8 scale (4.5 bits); MXFP4 (gpt-oss): 32 share an 8-bit scale (4.25).
+    Precision("fp4", 4.5, "fp4", "4-bit float weights and math (NVFP4/MXFP4; Blackwell tensor cores, catalog fp4_tflops)"),
     Precision("int4", 4, "int4", "4-bit integer weights (W4A16-style kernels run at fp16 when int4 math is absent)"),
     Precision("q8_0", 8.5, "fp16", "GGUF Q8_0: 32 int8 weights + fp16 scale per block"),
     Precision("q6_k", 6.5625, "fp16", "GGUF Q6_K k-quant"),
@@ -53,6 +55,7 @@ PRECISIONS: dict[str, Precision] = {p.name: p for p in (
 #: Where a device lacks the compute precision, the math falls back along this chain
 #: (e.g. int4 weights on a GPU without int4 tensor math are dequantised to fp16).
 FALLBACK = {
+    "fp4": ("fp4", "fp8", "fp16", "bf16", "fp32"),
     "int4": ("int4", "int8", "fp16", "bf16", "fp32"),
     "int8": ("int8", "fp16", "bf16", "fp32"),
     "fp8": ("fp8", "fp16", "bf16", "fp32"),

@@ -161,7 +161,8 @@ def rank(est: Estimates, phase: str | None = None) -> Ranking:
             reason = (f"training does not fit: activations alone exceed {est.table.memory_gb[i]:g} GB per device "
                       "(try activation checkpointing or a smaller micro-batch)"
                       if np.isnan(p["train_min_devices_to_fit"][i])
-                      else f"training does not fit on {int(p['train_devices'][i])} devices")
+                      else f"training does not fit on {int(p['train_devices'][i])} device"
+                      + ("" if int(p['train_devices'][i]) == 1 else "s"))
         elif not np.isfinite(speed[i]) or (not np.isfinite(key[i]) and not no_price_for(i)):
             reason = "the catalog lacks the peak figures needed to estimate it"
         elif phase in ("inference", "both") and not p["meets_latency_slo"][i]:
@@ -244,7 +245,8 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
         why.append(f"{_money(hourly)} per device-hour rented")
     elif basis == "owned":
         years = wl.economics.amortization_years
-        why.append(f"{_money(t.launch_price_usd[i])} upfront over {years:g} years: {_money(hourly)}/h with electricity")
+        note = "" if t.price_note is None or t.price_note[i] in ("", "launch list price") else f" ({t.price_note[i]})"
+        why.append(f"{_money(t.launch_price_usd[i])} upfront{note} over {years:g} years: {_money(hourly)}/h with electricity")
     return why
 
 

@@ -44,6 +44,9 @@ def _whole(key, label, help, unit="", **kw) -> FieldSpec:
 
 
 PRECISION_NAMES = tuple(PRECISIONS)
+# Serving engines (advisor.model.engines holds their profiles); ollama and LM Studio run llama.cpp.
+ENGINE_NAMES = ("auto", "llama.cpp", "vllm", "sglang", "tensorrt-llm", "mlc", "exllamav2", "mlx", "transformers",
+                "ollama", "lm studio")
 TRAINING_PRECISIONS = ("fp32", "tf32", "bf16", "fp16", "fp8")
 
 SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
@@ -52,8 +55,11 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("description", "text", "Description", "One line on what this workload is.", default=""),
     ),
     "model": (
+        FieldSpec("name", "text", "Library model", "A model of the library (`models` lists them, e.g. "
+                  "llama-3.1-8b, qwen3-30b-a3b, deepseek-r1): fills the fields below; fields given here "
+                  "override it.", default=""),
         _num("params_b", "Parameters", "Total parameters, in billions (7B model: 7; ResNet-50: 0.0256).",
-             "B", required=True, lo=0, lo_open=True, hi=100_000),
+             "B", lo=0, lo_open=True, hi=100_000),
         FieldSpec("family", "choice", "Family", "transformer: LLM-style (tokens, KV cache); cnn: image "
                   "models (samples, FLOPs per sample); generic: 2 FLOPs per parameter per sample.",
                   default="transformer", choices=("transformer", "cnn", "generic")),
@@ -64,6 +70,12 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
                "KV cache. Defaults to heads (no sharing).", lo=1, hi=100_000),
         _num("active_params_b", "Active parameters", "Mixture-of-experts: parameters used per token, "
              "in billions. Compute follows these; memory holds all parameters.", "B", lo=0, lo_open=True, hi=100_000),
+        _whole("head_dim", "Head size", "Width of one attention head (Qwen3, Gemma and gpt-oss set it apart from "
+               "hidden / heads). Sizes the KV cache; defaults to hidden / heads.", lo=1, hi=100_000),
+        _whole("experts", "Experts", "Mixture-of-experts: routed experts per MoE layer (num_local_experts, "
+               "num_experts, n_routed_experts).", lo=1, hi=100_000),
+        _whole("experts_per_token", "Experts per token", "Mixture-of-experts: experts each token is routed to "
+               "(num_experts_per_tok). A batch touches more distinct experts than one token.", lo=1, hi=100_000),
         _num("forward_gflops_per_sample", "Forward GFLOPs/sample", "cnn/generic: FLOPs of one forward pass "
              "of one sample, in GFLOPs (ResNet-50 at 224x224: 8.2).", "GFLOP", lo=0, lo_open=True, hi=1e9),
     ),
@@ -87,6 +99,23 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
              "output tokens).", "ms", lo=0, lo_open=True, hi=1e8),
         _num("cost_per_request_usd", "Known cost per request", "A known price per request, replacing the "
              "hardware-derived cost (e.g. an API price).", "$", lo=0, lo_open=True, hi=1e4),
+        FieldSpec("engine", "choice", "Engine", "The software that serves the model; sets the efficiencies and how "
+                  "devices split it (ollama and LM Studio are llama.cpp). auto: the usual one for the device and "
+                  "batch.", default="auto", choices=ENGINE_NAMES),
+        FieldSpec("split", "choice", "Split", "How several devices share one copy of the model: tensor (each layer "
+                  "split, bandwidths add, an all-reduce per layer) or layers (llama.cpp: each device holds some "
+                  "layers, they take turns). auto: the engine's style.", default="auto",
+                  choices=("auto", "tensor", "layers")),
+        FieldSpec("offload", "choice", "Offload", "auto: layers that do not fit on the devices run from host memory "
+                  "at host bandwidth (llama.cpp -ngl); none: the model must fit.", default="none",
+                  choices=("none", "auto")),
+        _num("host_memory_gb", "Host memory", "System RAM for offloaded layers (default: this machine's RAM when "
+             "known, else 64 GB).", "GB", lo=0, lo_open=True, hi=1_000_000),
+        _num("host_bandwidth_gbps", "Host bandwidth", "System-memory bandwidth the offloaded layers stream at "
+             "(default: a dual-channel DDR5 desktop, 64 GB/s; servers with 8-12 channels reach 300-460).", "GB/s",
+             lo=0, lo_open=True, hi=100_000),
+        _num("bits_per_weight", "Bits per weight", "Any quantisation's average bits per weight (EXL2 4.65, IQ2_XS "
+             "2.3, AWQ 4.25 ...) instead of the precision's.", "bits", lo=1, hi=32),
     ),
     "training": (
         FieldSpec("precision", "choice", "Precision", "Math precision while training (bf16 mixed precision "
@@ -102,6 +131,11 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
         FieldSpec("optimizer", "choice", "Optimizer", "adam keeps two fp32 moments + fp32 master weights "
                   "(16 bytes/parameter in mixed precision); sgd with momentum and adafactor keep less.",
                   default="adam", choices=("adam", "sgd", "adafactor")),
+        FieldSpec("method", "choice", "Method", "full: every weight trains (weights, gradients, optimizer states); "
+                  "lora: frozen 16-bit weights plus small adapters; qlora: frozen 4-bit weights plus adapters.",
+                  default="full", choices=("full", "lora", "qlora")),
+        _whole("lora_rank", "LoRA rank", "Rank of the LoRA adapters (on every attention and MLP projection).",
+               default=16, lo=1, hi=65_536),
         FieldSpec("activation_checkpointing", "bool", "Activation checkpointing", "Recompute activations "
                   "in the backward pass: far less memory for ~33% more compute.", default=False),
         _whole("devices", "Devices", "Train on exactly this many devices; else the advisor sizes the "
@@ -142,6 +176,10 @@ class ModelSpec:
     kv_heads: int | None = None
     active_params_b: float | None = None
     forward_gflops_per_sample: float | None = None
+    name: str = ""
+    head_dim: int | None = None
+    experts: int | None = None
+    experts_per_token: int | None = None
 
 
 @dataclass(frozen=True)
@@ -154,6 +192,12 @@ class InferenceSpec:
     kv_cache_precision: str = "fp16"
     latency_slo_ms: float | None = None
     cost_per_request_usd: float | None = None
+    engine: str = "auto"
+    split: str = "auto"
+    offload: str = "none"
+    host_memory_gb: float | None = None
+    host_bandwidth_gbps: float | None = None
+    bits_per_weight: float | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +213,8 @@ class TrainingSpec:
     devices: int | None = None
     target_days: float = 30
     cost_usd: float | None = None
+    method: str = "full"
+    lora_rank: int = 16
 
 
 @dataclass(frozen=True)
@@ -210,7 +256,7 @@ class Workload:
         for section in ("model", "inference", "training", "economics"):
             obj = getattr(self, section)
             if obj is not None:
-                out[section] = {k: v for k, v in asdict(obj).items() if v is not None}
+                out[section] = {k: v for k, v in asdict(obj).items() if v is not None and v != ""}
         return out
 
 
@@ -306,10 +352,17 @@ def _check_section(section: str, data: Any, src: str) -> dict:
     return out
 
 
-def workload_from_dict(data: Any, source: str = "workload") -> Workload:
-    """Validate a plain dict (parsed TOML/JSON, or the GUI form) into a `Workload`."""
+def workload_from_dict(data: Any, source: str = "workload", model_overrides: dict | None = None) -> Workload:
+    """Validate a plain dict (parsed TOML/JSON, or the GUI form) into a `Workload`.
+
+    `model_overrides`: [model] fields from elsewhere (a `--model-config` config.json) that
+    replace the file's own.
+    """
     if not isinstance(data, dict):
         raise BadInput(f"{source}: the top level must be a table of sections, got {_show(data)}")
+    if model_overrides:
+        own = data.get("model") if isinstance(data.get("model"), dict) else {}
+        data = {**data, "model": {**own, **model_overrides}}
     top_specs = {f.key: f for f in SECTIONS[""]}
     top = {}
     for key, value in data.items():
@@ -324,6 +377,7 @@ def workload_from_dict(data: Any, source: str = "workload") -> Workload:
     if "inference" not in data and "training" not in data:
         raise BadInput(f"{source}: inference or training is required (a workload serves, trains, or both)")
     parts = {s: _check_section(s, data[s], source) for s in _SECTION_TYPES if s in data}
+    parts["model"] = _with_library_model(parts["model"], source)
     model = ModelSpec(**parts["model"])
     _check_model(model, source)
     inference = InferenceSpec(**parts["inference"]) if "inference" in parts else None
@@ -336,13 +390,35 @@ def workload_from_dict(data: Any, source: str = "workload") -> Workload:
     return Workload(model=model, inference=inference, training=training, economics=economics, **top)
 
 
+def _with_library_model(fields_: dict, src: str) -> dict:
+    """The [model] fields with a library model's filled in under the ones given explicitly."""
+    name = fields_.get("name")
+    if name:
+        from advisor.models import find_model, model_ids
+
+        lib = find_model(name)
+        if lib is None:
+            import difflib
+
+            close = difflib.get_close_matches(name.lower(), model_ids(), n=3, cutoff=0.4)
+            hint = f" (closest: {', '.join(close)})" if close else " (see the models command)"
+            raise BadInput(f"{src}: model.name {_show(name)} is not a model of the library{hint}")
+        fields_ = {**lib.model_fields(), **fields_}
+    if "params_b" not in fields_:
+        raise BadInput(f"{src}: model.params_b is required (total parameters, in billions), or model.name "
+                       "of a library model")
+    return fields_
+
+
 def _check_model(m: ModelSpec, src: str) -> None:
     if m.active_params_b is not None and m.active_params_b > m.params_b:
         raise BadInput(f"{src}: model.active_params_b must be at most model.params_b ({m.params_b:g}), got {m.active_params_b:g}")
     if m.heads and m.kv_heads and m.kv_heads > m.heads:
         raise BadInput(f"{src}: model.kv_heads must be at most model.heads ({m.heads}), got {m.kv_heads}")
-    if m.heads and m.hidden and m.hidden % m.heads:
+    if m.heads and m.hidden and m.hidden % m.heads and not m.head_dim:
         raise BadInput(f"{src}: model.heads must divide model.hidden ({m.hidden}), got {m.heads}")
+    if m.experts_per_token and m.experts and m.experts_per_token > m.experts:
+        raise BadInput(f"{src}: model.experts_per_token must be at most model.experts ({m.experts}), got {m.experts_per_token}")
     if m.family == "cnn" and m.forward_gflops_per_sample is None:
         raise BadInput(f"{src}: model.forward_gflops_per_sample is required for family 'cnn' (FLOPs of one forward pass)")
 
@@ -361,7 +437,7 @@ def _check_training(m: ModelSpec, tr: TrainingSpec, src: str) -> None:
         raise BadInput(f"{src}: training.samples must be absent when training.tokens is given (one or the other), got {tr.samples:g}")
 
 
-def parse_text(text: str, source: str, fmt: str) -> Workload:
+def parse_text(text: str, source: str, fmt: str, model_overrides: dict | None = None) -> Workload:
     """Parse TOML or JSON text (fmt 'toml' | 'json') into a validated Workload."""
     try:
         if fmt == "json":
@@ -376,14 +452,17 @@ def parse_text(text: str, source: str, fmt: str) -> Workload:
         raise BadInput(f"{source}: not a workload: nested too deeply") from None
     except ValueError as e:  # e.g. an integer of more than 4300 digits (int conversion limit)
         raise BadInput(f"{source}: not valid {fmt.upper()}: {str(e).split(';')[0]}") from None
-    return workload_from_dict(data, source)
+    return workload_from_dict(data, source, model_overrides)
 
 
 MAX_FILE_BYTES = 1_000_000  # a workload file is a few hundred bytes; anything huge is a mistake
 
 
-def load_workload(path: str | Path) -> Workload:
-    """Read and validate a workload file; the format follows the suffix (.json, else TOML)."""
+def load_workload(path: str | Path, model_overrides: dict | None = None) -> Workload:
+    """Read and validate a workload file; the format follows the suffix (.json, else TOML).
+
+    `model_overrides`: [model] fields that replace the file's (from `--model-config`).
+    """
     p = Path(path)
     src = p.name
     try:
@@ -406,7 +485,7 @@ def load_workload(path: str | Path) -> Workload:
     if not text.strip():
         raise BadInput(f"{src}: file is empty")
     fmt = "json" if p.suffix.lower() == ".json" else "toml"
-    wl = parse_text(text, src, fmt)
+    wl = parse_text(text, src, fmt, model_overrides)
     if not wl.name:
         wl = Workload(**{f.name: getattr(wl, f.name) for f in fields(wl)} | {"name": p.stem})
     return wl

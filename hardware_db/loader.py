@@ -46,7 +46,14 @@ NUMERIC_COLUMNS: dict[str, tuple[float, float]] = {
     "interconnect_gbps": (0.1, 100_000),
     "launch_price_usd": (1, 10_000_000),
     "cloud_usd_per_hour": (0.001, 1_000),
+    "street_price_usd_low": (1, 10_000_000),
+    "street_price_usd_high": (1, 10_000_000),
 }
+#: What a street price range is: `street` = seller listings seen that month, `report` = a
+#: figure quoted by a dated press/analyst report, `list` = a vendor or reseller list price.
+STREET_PRICE_BASES = {"street", "report", "list"}
+#: Text columns holding `|`-separated lists.
+LIST_COLUMNS = ("aliases", "default_variant")
 KINDS = {"gpu", "cpu", "accelerator"}
 SEGMENTS = {"datacenter", "workstation", "consumer", "edge", "cloud"}
 REQUIRED = ("id", "name", "vendor", "kind", "segment", "source")
@@ -58,7 +65,7 @@ MONTH_RE = re.compile(r"^(19|20)\d\d-(0[1-9]|1[0-2])$")
 BANDWIDTH_BY_MEMORY = {
     "hbm": (100, 12_000),
     "gddr": (40, 2_500),
-    "lpddr": (25, 1_200),
+    "lpddr": (10, 1_200),  # a 32-bit LPDDR4X board (Raspberry Pi 5) has 17 GB/s
     "ddr": (10, 1_200),
     "sram": (100, 100_000),
 }
@@ -97,6 +104,167 @@ def split_count(text: str) -> tuple[int | None, str]:
     return None, text.strip()
 
 
+# --- names as people write them (DESIGN.md, `--device`) -----------------------------------
+# Words that never tell two catalog devices apart: vendor and brand prefixes, the (R)/(TM)
+# marks of CPU and Intel GPU strings, and generic nouns. Dropped from queries and names alike.
+_FILLER = frozenset({
+    "nvidia", "amd", "intel", "apple", "google", "aws", "amazon", "habana", "qualcomm", "ampere",
+    "geforce", "r", "tm", "graphics", "gpu", "gpus", "processor", "accelerator", "card", "chip",
+    "with", "the", "w",  # "w/ Radeon 8060S"
+})
+# Mac product names around an Apple chip ("MacBook Pro M3 Max", "Mac Studio M2 Ultra"): the
+# "Pro" of "MacBook Pro" must not read as the M3 Pro.
+_MAC_PRODUCT = re.compile(r"\b(?:macbook\s*(?:pro|air)?|mac\s*(?:studio|mini|pro)|imac|mac)\b", re.IGNORECASE)
+# Figures written into a name, normalised to one token so "80G", "80 GB" and "80GB" agree.
+_MEMORY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:gb|gib|g)(?!\w)")
+_POWER = re.compile(r"(?<![\w.])(\d{2,5})\s*w(?!\w)")
+_CPU_CORES = re.compile(r"(?<![\w.])\d{1,3}[\s-]*(?:cores?|c)[\s-]+cpu(?!\w)")
+_CORES = re.compile(r"(?<![\w.])(\d{1,3})[\s-]*(?:cores?|c)(?:[\s-]+gpu)?(?!\w)")
+_MEMORY_TYPE = re.compile(r"^(?:hbm\d?e?|g?ddr\d+x?|lpddr\d+x?|gddr\d+x?)$")
+_MEMORY_TOKEN = re.compile(r"^(\d+(?:\.\d+)?)gb$")
+_CORE_TOKEN = re.compile(r"^\d+core$")
+_POWER_TOKEN = re.compile(r"^\d+w$")
+
+
+_DASHES = re.compile(r"[\u2010-\u2015\u2212\u00a0]")  # typographic hyphens and no-break spaces
+
+
+def _tokens(text: str) -> str:
+    """`text` lower-cased with memory, power and GPU-core figures folded into single tokens."""
+    t = _MAC_PRODUCT.sub(" ", _DASHES.sub("-", text.lower()).replace("\u00d7", "x"))
+    t = _CPU_CORES.sub(" ", t)  # "16-core CPU" says nothing about which GPU variant
+    t = _CORES.sub(lambda m: f" {int(m.group(1))}core ", t)
+    t = _MEMORY.sub(lambda m: f" {float(m.group(1)):g}gb ", t)
+    return _POWER.sub(lambda m: f" {int(m.group(1))}w ", t)
+
+
+def _is_soft(word: str) -> bool:
+    """A figure (memory, power, cores, memory type): counts when it agrees, never required."""
+    return bool(_MEMORY_TOKEN.match(word) or _POWER_TOKEN.match(word) or _CORE_TOKEN.match(word)
+                or _MEMORY_TYPE.match(word))
+
+
+_GPU_CORES_NOTE = re.compile(r"(?<![\w.])(\d{1,3})[\s-]*(?:cores?|c)[\s-]+gpu(?!\w)", re.IGNORECASE)
+_SCREEN = re.compile(r"(?<![\w.])\d{2}(?:\.\d)?[\s-]*(?:inch|in|\"|\u2033)(?!\w)", re.IGNORECASE)
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
+
+
+def _query_words(query: str) -> tuple[list[str], list[str]]:
+    """(hard words, soft words) of what a person typed.
+
+    Hard words must all be found in a device's name; soft words (memory, power, GPU cores,
+    memory type) help choose among variants. Notes in parentheses are dropped except for the
+    memory and GPU-core figures in them ("A100 (40G)", "Apple M1 Max (64GB)"; "(10 cores)"
+    alone is a CPU core count and is dropped too). Run-together names from file and system
+    names ("GH200_GraceHopper_96GB", "GeForceRTX_3080") are split at their capitals.
+    """
+    text = _SCREEN.sub(" ", _DASHES.sub("-", query))  # "16-inch M1 Max MacBook Pro"
+    text = _MAC_PRODUCT.sub(" ", re.sub(r"(?i)geforce", " geforce ", text))
+    text = _CAMEL.sub(" ", text)
+    notes = re.findall(r"\(([^()]*)\)", text)
+    text = re.sub(r"\([^()]*\)", " ", text)
+    words = [w for w in _norm_words(_tokens(text)) if w not in _FILLER]
+    soft = [w for w in words if _is_soft(w)]
+    for n in notes:
+        n = _GPU_CORES_NOTE.sub(lambda m: f" {int(m.group(1))}core ", n)
+        n = _CORES.sub(" ", n.lower())  # a bare "(10 cores)" is the CPU's
+        soft += [w for w in _norm_words(_tokens(n)) if _is_soft(w)]
+    return [w for w in words if not _is_soft(w)], soft
+
+
+@cache
+def _name_words(name: str) -> tuple[str, ...]:
+    """A catalog id, name or alias as words, folded the way queries are."""
+    return tuple(w for w in _norm_words(_tokens(name)) if w not in _FILLER)
+
+
+def _word_hit(w: str, c: str) -> bool:
+    """Query word `w` starts name word `c` ("sxm" -> "sxm5"), but a model number never
+    continues with more digits ("a10" is not "a100", "l4" is not "l40", "h20" is not "h200")."""
+    return c.startswith(w) and not (w[-1].isdigit() and c[len(w)].isdigit())
+
+
+def _match_key(hard: list[str], soft: list[str], c_words: tuple[str, ...]) -> tuple[int, int] | None:
+    """(words matched only by prefix, name words left over) when every hard word is in the
+    name, else None. A soft word the name has is used up; a GPU core count that differs from
+    the one in the name rules the name out."""
+    if not c_words:
+        return None
+    free = list(c_words)
+    partial = 0
+    for w in hard:
+        if w in free:
+            free.remove(w)
+            continue
+        hit = next((c for c in free if _word_hit(w, c)), None)
+        if hit is None:
+            return None
+        free.remove(hit)
+        partial += 1
+    for w in soft:
+        if w in free:
+            free.remove(w)
+    return (partial, len(free))
+
+
+def _cores_disagree(soft: list[str], names: tuple[str, ...]) -> bool:
+    """A GPU core count in the query that differs from the one the device's names give
+    ("M1 Max 24-core" is not the 32-core row, even through its shared alias "Apple M1 Max")."""
+    want = {w for w in soft if _CORE_TOKEN.match(w)}
+    if not want:
+        return False
+    have = {w for n in names for w in _name_words(n) if _CORE_TOKEN.match(w)}
+    return bool(have) and not (want & have)
+
+
+def _memory_disagrees(soft: list[str], row: dict) -> bool:
+    """A memory size in the query that this device cannot have: off by more than 10 % from
+    its memory (GPUs quote 192 GB for 180 GB usable, 96 for 94), or, for Apple's unified
+    memory (memory_gb is the largest configuration), above it."""
+    have = row.get("memory_gb", math.nan)
+    if not isinstance(have, float) or not math.isfinite(have):
+        return False
+    for w in soft:
+        m = _MEMORY_TOKEN.match(w)
+        if m:
+            want = float(m.group(1))
+            if row.get("vendor") == "Apple" and row.get("kind") == "gpu":
+                if want > have * 1.02:
+                    return True
+            elif not have * 0.9 <= want <= have * 1.1:
+                return True
+    return False
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What a device name meant: the catalog row, a count written into the name ("8x A100"),
+    and a one-line note when a bare chip name was taken as the catalog's default variant
+    (the CLI prints it on stderr; the GUI shows it as a hint)."""
+
+    row: dict
+    count: int | None = None
+    note: str | None = None
+
+
+def purchase_price(row: dict) -> tuple[float, str]:
+    """(USD to buy one device, what that figure is) for owned-hardware costing.
+
+    The launch list price where one was published; else the middle of the dated street,
+    report or list range, labelled as such ("report figure 2024-10: $30,000-$40,000") so a
+    figure from a press report is never shown as a list price; else (NaN, "").
+    """
+    launch = row.get("launch_price_usd", math.nan)
+    if isinstance(launch, float) and math.isfinite(launch):
+        return launch, "launch list price"
+    low, high = row.get("street_price_usd_low", math.nan), row.get("street_price_usd_high", math.nan)
+    if isinstance(low, float) and math.isfinite(low) and isinstance(high, float) and math.isfinite(high):
+        kind = {"street": "street price", "report": "report figure", "list": "list price"}.get(row.get("street_price_basis", ""), "price")
+        span = f"${low:,.0f}" if low == high else f"${low:,.0f}-${high:,.0f}"
+        return (low + high) / 2, f"{kind} {row.get('street_price_seen', '')}: {span}".replace(" :", ":")
+    return math.nan, ""
+
+
 @dataclass
 class Catalog:
     """The validated catalog: one row per device, numeric columns as float (NaN = unknown)."""
@@ -127,54 +295,68 @@ class Catalog:
         return list(self._by_id)
 
     def resolve(self, query: str) -> dict:
+        """The catalog row a person means by `query`; see `resolve_name` for the rules."""
+        return self.resolve_name(query).row
+
+    def resolve_name(self, query: str) -> Resolution:
         """Find the one device a person means by `query` (see DESIGN.md, `--device`).
 
         Case, spaces, hyphens and word order do not matter; a query word may be the start of
-        a name word ("sxm" for "SXM5"). Among matches, the one whose words all match exactly
-        and that adds the fewest words wins. A tie or no match raises BadInput listing the
-        closest candidates.
+        a name word ("sxm" for "SXM5") but a model number never runs on into more digits.
+        Vendor prefixes, notes in parentheses and a count ("8x", "x 2") are set aside; memory
+        ("80G", "141GB"), power ("750W") and GPU cores ("76-core") choose among variants and
+        rule out devices they contradict. Among matches, a row whose `default_variant` names
+        are all in the query is taken (with a note naming the others); otherwise the one that
+        matches every word exactly and adds the fewest words wins. A tie or no match raises
+        BadInput listing the closest candidates.
         """
-        q_words = _norm_words(query)
-        if not q_words:
-            raise BadInput("--device: empty device name")
-        q_squash = "".join(q_words)
+        count, text = split_count(query)
+        hard, soft = _query_words(text)
+        if not hard:
+            raise BadInput(f"--device: no device name in '{query}'" if query.strip() else "--device: empty device name")
+        q_squash = _squash(text)
+        exact = {r["id"] for r in self.rows for cand in (r["id"], r["name"], *r["aliases"]) if _squash(cand) == q_squash}
+        if len(exact) == 1:
+            only = self._by_id[next(iter(exact))]
+            # a bare family name that is also an alias ("H200") still says which variant it took
+            if q_squash not in {_squash(d) for d in only["default_variant"]}:
+                return Resolution(only, count)
         best: dict[str, tuple[int, int]] = {}
         for r in self.rows:
+            if soft and (_memory_disagrees(soft, r) or _cores_disagree(soft, (r["id"], r["name"], *r["aliases"]))):
+                continue
             for cand in (r["id"], r["name"], *r["aliases"]):
-                key = _match_key(q_words, q_squash, _norm_words(cand))
+                key = (0, 0) if r["id"] in exact else _match_key(hard, soft, _name_words(cand))
                 if key is not None and (r["id"] not in best or key < best[r["id"]]):
                     best[r["id"]] = key
         if not best:
             names = [r["name"] for r in self.rows] + [r["id"] for r in self.rows]
-            close = difflib.get_close_matches(query, names, n=5, cutoff=0.3)
+            close = difflib.get_close_matches(text, names, n=5, cutoff=0.3)
             hint = f"; closest: {', '.join(close)}" if close else ""
             raise BadInput(f"--device: no catalog device matches '{query}'{hint}")
-        top = min(best.values())
-        winners = [i for i, k in best.items() if k == top]
+        fewest_partial = min(k[0] for k in best.values())
+        pool = sorted((i for i, k in best.items() if k[0] == fewest_partial), key=lambda i: (best[i], i))
+        asked = set(hard) | set(soft)
+        defaults = []
+        for i in pool:
+            spans = [len(_name_words(d)) for d in self._by_id[i]["default_variant"] if set(_name_words(d)) <= asked]
+            if spans:
+                defaults.append((-max(spans), best[i], i))
+        if defaults:
+            pick = min(defaults)[2]
+            others = [self._by_id[i]["name"] for i in pool if i != pick]
+            note = None
+            if others:
+                listed = ", ".join(others[:6]) + (f" and {len(others) - 6} more" if len(others) > 6 else "")
+                note = (f"'{text}' taken as {self._by_id[pick]['name']} ({pick}), the catalog's default variant; "
+                        f"also: {listed}")
+            return Resolution(self._by_id[pick], count, note)
+        top = best[pool[0]]
+        winners = [i for i in pool if best[i] == top]
         if len(winners) > 1:
             listed = ", ".join(f"{self._by_id[i]['name']} ({i})" for i in sorted(winners)[:8])
             raise BadInput(f"--device: '{query}' is ambiguous: {listed}")
-        return self._by_id[winners[0]]
-
-
-def _match_key(q_words: list[str], q_squash: str, c_words: list[str]) -> tuple[int, int] | None:
-    """(words matched only by prefix, extra words) when every query word matches, else None."""
-    if not c_words:
-        return None
-    if q_squash == "".join(c_words):
-        return (0, 0)
-    free = list(c_words)
-    partial = 0
-    for w in q_words:
-        if w in free:
-            free.remove(w)
-            continue
-        hit = next((c for c in free if c.startswith(w)), None)
-        if hit is None:
-            return None
-        free.remove(hit)
-        partial += 1
-    return (partial, len(free))
+        return Resolution(self._by_id[winners[0]], count)
 
 
 def _parse_file(path: Path, *, overlay: bool) -> list[dict]:
@@ -233,7 +415,7 @@ def _typed(raw: dict, where: str) -> dict:
             if not math.isfinite(x) or not lo <= x <= hi:
                 raise CatalogError(f"{where}: {col}: {val} is outside the plausible range {lo:g}..{hi:g}")
             out[col] = x
-        elif col == "aliases":
+        elif col in LIST_COLUMNS:
             out[col] = tuple(a.strip() for a in val.split("|") if a.strip())
         else:
             out[col] = val
@@ -267,12 +449,31 @@ def _check_row(row: dict, where: str) -> None:
         raise CatalogError(f"{where}: cloud_price_seen: want the month the price was seen as YYYY-MM, got '{row.get('cloud_price_seen', '')}'")
     if row.get("cloud_price_seen") and not MONTH_RE.match(row["cloud_price_seen"]):
         raise CatalogError(f"{where}: cloud_price_seen: want YYYY-MM, got '{row['cloud_price_seen']}'")
+    _check_street_price(row, where)
+
+
+def _check_street_price(row: dict, where: str) -> None:
+    """A street price is a dated range with its kind: both ends, the month, the basis."""
+    low, high = row.get("street_price_usd_low", math.nan), row.get("street_price_usd_high", math.nan)
+    seen, basis = row.get("street_price_seen", ""), row.get("street_price_basis", "")
+    if math.isfinite(low) != math.isfinite(high):
+        raise CatalogError(f"{where}: street_price_usd_high: give both ends of the range (equal when one figure)")
+    if low > high:
+        raise CatalogError(f"{where}: street_price_usd_low: {low:g} is above street_price_usd_high {high:g}")
+    if math.isfinite(low) and not MONTH_RE.match(seen):
+        raise CatalogError(f"{where}: street_price_seen: want the month the price was seen as YYYY-MM, got '{seen}'")
+    if seen and not MONTH_RE.match(seen):
+        raise CatalogError(f"{where}: street_price_seen: want YYYY-MM, got '{seen}'")
+    if math.isfinite(low) and basis not in STREET_PRICE_BASES:
+        raise CatalogError(f"{where}: street_price_basis: '{basis}' is not one of {', '.join(sorted(STREET_PRICE_BASES))}")
+    if basis and basis not in STREET_PRICE_BASES:
+        raise CatalogError(f"{where}: street_price_basis: '{basis}' is not one of {', '.join(sorted(STREET_PRICE_BASES))}")
 
 
 def _blank_row() -> dict:
     """A row with every cell unknown: NaN figures, no aliases, empty text."""
     row: dict = {c: "" for c in COLUMNS}
-    row.update({c: math.nan for c in NUMERIC_COLUMNS}, aliases=())
+    row.update({c: math.nan for c in NUMERIC_COLUMNS}, aliases=(), default_variant=())
     return row
 
 
@@ -308,6 +509,15 @@ def _check_names(rows: list[dict]) -> None:
             o = owner.get(_squash(a))
             if o is not None and o != r["id"]:
                 raise CatalogError(f"{r['file']}: aliases: '{a}' is the id or name of {o}")
+    defaults: dict[tuple[str, ...], dict] = {}
+    for r in rows:
+        for d in r.get("default_variant", ()):
+            key = tuple(sorted(_name_words(d)))
+            if not key:
+                raise CatalogError(f"{r['file']}: default_variant: '{d}' has no words")
+            other = defaults.setdefault(key, r)
+            if other["id"] != r["id"]:
+                raise CatalogError(f"{r['file']}: default_variant: '{d}' is also the default of {other['id']} ({other['file']})")
 
 
 def apply_overlay(rows: list[dict], path: Path) -> list[dict]:

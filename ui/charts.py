@@ -14,6 +14,7 @@ points show their figures in a tool tip.
 from __future__ import annotations
 
 import functools
+import html
 import math
 
 import numpy as np
@@ -56,6 +57,11 @@ def fmt_ms(ms: float) -> str:
     if ms >= 1000:
         return f"{ms / 1000:.2f} s"
     return f"{ms:.3g} ms"
+
+
+def plural(n: int, word: str) -> str:
+    """'1 device', '3 devices'."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
 
 
 # ---- shared plumbing ----------------------------------------------------------------------
@@ -104,7 +110,7 @@ def _tick_strings(axis, values, scale, spacing) -> list[str]:
 
 def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend: bool = False,
           legend_at: tuple[int, int] = (-10, 10)) -> None:
-    plot.setTitle(f"<span style='font-size:11pt; font-weight:600'>{title}</span>", color=theme.chart_fg)
+    plot.setTitle(f"<span style='font-size:11pt; font-weight:600'>{html.escape(title)}</span>", color=theme.chart_fg)
     for name, label in (("bottom", x), ("left", y)):
         ax = plot.getAxis(name)
         ax.setPen(pg.mkPen(theme.chart_fg, width=1))
@@ -120,6 +126,11 @@ def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend
     elif plot.legend is not None:
         plot.legend.setLabelTextColor(theme.chart_fg)
         plot.legend.setBrush(pg.mkBrush(theme.chart_bg + "e0"))
+
+
+def _legend_text(text) -> str:
+    """A legend entry: pyqtgraph lays legend labels out as HTML, so a name from a file is escaped."""
+    return html.escape(str(text))
 
 
 def empty(plot: pg.PlotItem, theme: Theme, title: str, message: str) -> None:
@@ -166,8 +177,12 @@ def _scatter(plot, x, y, ids, tips: dict, *, brushes, pens=None, sizes=10, symbo
 
 
 def _label(plot, text: str, x: float, y: float, color: str, anchor=(0, 1), bold=False) -> pg.TextItem:
-    t = pg.TextItem(html=f"<span style='color:{color}; {'font-weight:600' if bold else ''}'>{text}</span>",
-                    anchor=anchor)
+    """A text on the chart, as plain text (device names come from files: never markup)."""
+    t = pg.TextItem(str(text), color=color, anchor=anchor)
+    if bold:
+        font = t.textItem.font()
+        font.setBold(True)
+        t.setFont(font)
     t.setPos(x, y)
     plot.addItem(t)
     return t
@@ -302,14 +317,14 @@ def draw_lifecycle(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
     if over is not None and np.isfinite(over) and over <= m[-1]:
         line = pg.InfiniteLine(pos=over, angle=90, pen=pg.mkPen(theme.highlight, width=1.5, style=pg.QtCore.Qt.DotLine))
         plot.addItem(line)
-        _label(plot, f"inference overtakes training<br>at month {over:.1f}", over, top * 0.98, theme.highlight,
+        _label(plot, f"inference overtakes training\nat month {over:.1f}", over, top * 0.98, theme.highlight,
                anchor=(-0.03, 0))
     share = data.get("inference_share_at_horizon")
     h = data.get("horizon_months")
     if share is not None and np.isfinite(share) and h:
         hx = min(float(h), m[-1])
         plot.addItem(pg.InfiniteLine(pos=hx, angle=90, pen=pg.mkPen(theme.chart_fg + "80", width=1)))
-        _label(plot, f"horizon: inference is {share:.0%}<br>of lifetime cost", hx, top * 0.55, theme.chart_fg,
+        _label(plot, f"horizon: inference is {share:.0%}\nof lifetime cost", hx, top * 0.55, theme.chart_fg,
                anchor=(1.03, 0))
     plot.setYRange(0, top * 1.08, padding=0)
     plot.setXRange(0, m[-1], padding=0.02)
@@ -346,7 +361,7 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
         sel = dev == selected
         colour = theme.highlight if sel else theme.series[k % len(theme.series)]
         plot.plot(xs, roof(peaks[k], bws[k]), pen=pg.mkPen(colour, width=3 if sel else 1.8),
-                  name=str(data["names"][k]))
+                  name=_legend_text(data["names"][k]))
         ridge = peaks[k] * 1000 / bws[k]
         tips = {dev: f"{data['names'][k]}\npeak {fmt_num(peaks[k], 'TFLOP/s')}\n"
                      f"bandwidth {fmt_num(bws[k], 'GB/s')}\nridge at {ridge:.3g} FLOP/byte"}
@@ -354,7 +369,7 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
     if measured and measured.get("tflops") and measured.get("bandwidth_gbps"):
         mp, mb = float(measured["tflops"]), float(measured["bandwidth_gbps"])
         plot.plot(xs, roof(mp, mb), pen=pg.mkPen(theme.chart_fg, width=2, style=pg.QtCore.Qt.DashLine),
-                  name=measured.get("name", "measured"))
+                  name=_legend_text(measured.get("name", "measured")))
         ridge = mp * 1000 / mb
         tips = {"measured": f"{measured.get('name', 'measured')}\n{fmt_num(mp * 1000, 'GFLOP/s')} matmul\n"
                             f"{fmt_num(mb, 'GB/s')} memory bandwidth"}
@@ -367,7 +382,7 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
             continue
         colour = theme.training if "training" in name else theme.inference
         plot.addItem(pg.InfiniteLine(pos=math.log10(v), angle=90, pen=pg.mkPen(colour, width=1.5, style=pg.QtCore.Qt.DashLine)))
-        _label(plot, f"{name}<br>{v:.3g} FLOP/B", math.log10(v), math.log10(top) + 0.15, colour, anchor=(0.5, 0))
+        _label(plot, f"{name}\n{v:.3g} FLOP/B", math.log10(v), math.log10(top) + 0.15, colour, anchor=(0.5, 0))
     plot.setYRange(math.log10(bottom), math.log10(top) + 0.55, padding=0)
     plot.setXRange(math.log10(lo), math.log10(hi), padding=0)
 

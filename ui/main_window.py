@@ -37,6 +37,14 @@ TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine")
 WORKLOAD_FILTER = "Workload files (*.toml *.json);;All files (*)"
 
 
+def documents_dir() -> Path:
+    """The user's documents folder (Qt knows each OS's), else the home folder."""
+    from PySide6.QtCore import QStandardPaths
+
+    docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
+    return Path(docs) if docs and Path(docs).is_dir() else Path.home()
+
+
 def _placeholder(text: str) -> QLabel:
     lab = QLabel(text)
     lab.setAlignment(Qt.AlignCenter)
@@ -125,7 +133,7 @@ class MainWindow(QMainWindow):
         self.act_chart = self._action("Export &chart as PNG/SVG…", self.export_chart_dialog, "Ctrl+Shift+E",
                                       "Save the chart on screen as PNG or SVG", f, True, "export-chart")
         f.addSeparator()
-        self._action("&Quit", self.close, "Ctrl+Q", "Quit", f, name="quit")
+        self._action("&Quit", self.quit_requested, "Ctrl+Q", "Quit", f, name="quit")
         v = mb.addMenu("&View")
         for k, title in enumerate(TAB_TITLES):
             self._action(title, lambda _=False, k=k: self.tabs.setCurrentIndex(k), f"Ctrl+{k + 1}",
@@ -203,6 +211,8 @@ class MainWindow(QMainWindow):
             a.setEnabled(True)
         self._setup_pdf_action()
         self._load_initial_workload()
+        known = set(map(str, self.state.catalog_ids())) if hasattr(self.state, "catalog_ids") else None
+        st.set_compare([d for d in self.settings.compare if known is None or d in known])
         self._start_detection()
         self._built = True
         if self.settings.notice:
@@ -311,8 +321,49 @@ class MainWindow(QMainWindow):
         self._update_title()
 
     def _on_preset(self, index: int) -> None:
-        if 0 <= index < len(self.presets):
-            self._apply_preset(index)
+        if not 0 <= index < len(self.presets):
+            return
+        if not self.may_discard_edits(f"switch to the preset “{self.presets[index].name}”"):
+            self.form.presets.blockSignals(True)  # stay on what is shown: the edits are kept
+            self.form.presets.setCurrentIndex(self.form.presets.findText(self.state.workload.name))
+            self.form.presets.blockSignals(False)
+            return
+        self._dirty = False
+        self._apply_preset(index)
+
+    # ---- unsaved edits: asked about before they are replaced -------------------------
+    def ask_unsaved(self, doing: str) -> str:
+        """'save', 'discard' or 'cancel': the user's answer to 'save your edits before <doing>?'.
+
+        A real, window-modal question (tests answer it by clicking the box's buttons)."""
+        name = (self.state.workload.name if self.state and self.state.workload else "") or "this workload"
+        box = QMessageBox(QMessageBox.Warning, "Unsaved edits",
+                          f"“{name}” has edits that are not saved. Save them before you {doing}?",
+                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
+        box.setTextFormat(Qt.PlainText)  # the workload's name comes from a file
+        box.setObjectName("unsaved-question")
+        box.setDefaultButton(QMessageBox.Save)
+        answer = box.exec()
+        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+
+    def may_discard_edits(self, doing: str) -> bool:
+        """True when the current workload may be replaced: it has no unsaved edits, or the user
+        saved them or chose to discard them."""
+        if not getattr(self, "_dirty", False) or self.state is None or self.state.workload is None:
+            return True
+        answer = self.ask_unsaved(doing)
+        if answer == "save":
+            return self.save()
+        if answer == "discard":
+            self._dirty = False
+            return True
+        return False
+
+    def quit_requested(self) -> None:
+        """Ctrl+Q: asks about unsaved edits first, then closes."""
+        if self.may_discard_edits("quit"):
+            self._asked_at_close = True
+            self.close()
 
     def _on_form_edited(self, data: dict) -> None:
         if self.state.submit_form(data):
@@ -329,6 +380,8 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def open_dialog(self) -> None:
+        if not self.may_discard_edits("open another workload"):
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open workload", str(self._dialog_dir()), WORKLOAD_FILTER)
         if path:
             self.open_path(path)
@@ -388,18 +441,19 @@ class MainWindow(QMainWindow):
         return True
 
     def _dialog_dir(self) -> Path:
-        from ui.presets import WORKLOADS_DIR
-
-        if self.current_path is not None:
+        """Where Open and Save start: the current file's folder, else the user's documents
+        folder (never the package's own preset folder: a save there is lost on upgrade)."""
+        if self.current_path is not None and self.current_path.parent.is_dir():
             return self.current_path.parent
-        return WORKLOADS_DIR if WORKLOADS_DIR.is_dir() else Path.home()
+        return documents_dir()
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         files = self.settings.recent_files
         for path in files:
             a = self.recent_menu.addAction(path)
-            a.triggered.connect(lambda _=False, p=path: self.open_path(p))
+            a.triggered.connect(lambda _=False, p=path: self.may_discard_edits("open another workload")
+                                and self.open_path(p))
         if not files:
             a = self.recent_menu.addAction("No recent files")
             a.setEnabled(False)
@@ -415,6 +469,8 @@ class MainWindow(QMainWindow):
     def _on_results(self, results) -> None:
         import time
 
+        from ui.views.recommendations import device_count_text
+
         t0 = time.perf_counter()
         self.recommend.set_results(results)
         self.compare.set_results(results)
@@ -423,7 +479,7 @@ class MainWindow(QMainWindow):
         draw_ms = (time.perf_counter() - t0) * 1000
         self.last_redraw_ms = draw_ms
         self.compute_label.setText(f"model {results.compute_ms:.0f} ms · redraw {draw_ms:.0f} ms · "
-                                   f"{len(results.estimates)} devices")
+                                   f"{device_count_text(results)}")
 
     def _on_chart_click(self, device_id: str) -> None:
         self.state.select(device_id)
@@ -545,7 +601,7 @@ class MainWindow(QMainWindow):
         self.act_quick.setEnabled(True)
 
     def import_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Import a probe report", str(Path.home()),
+        path, _ = QFileDialog.getOpenFileName(self, "Import a probe report", str(documents_dir()),
                                               "Probe reports (*.json);;All files (*)")
         if path:
             self.import_probe(path)
@@ -580,7 +636,7 @@ class MainWindow(QMainWindow):
 
     # ---- export -----------------------------------------------------------------------
     def export_csv_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Export table as CSV", str(Path.home() / "recommendations.csv"),
+        path, _ = QFileDialog.getSaveFileName(self, "Export table as CSV", str(documents_dir() / "recommendations.csv"),
                                               "CSV (*.csv)")
         if path:
             self.export_csv(path)
@@ -598,7 +654,7 @@ class MainWindow(QMainWindow):
             return
         self.tabs.setCurrentIndex(TAB_TRADEOFFS)
         key = self.tradeoffs.current_key()
-        path, _ = QFileDialog.getSaveFileName(self, "Export chart", str(Path.home() / f"{key}.png"),
+        path, _ = QFileDialog.getSaveFileName(self, "Export chart", str(documents_dir() / f"{key}.png"),
                                               "PNG image (*.png);;SVG drawing (*.svg)")
         if path:
             self.export_chart(path)
@@ -658,7 +714,7 @@ class MainWindow(QMainWindow):
     def export_pdf_dialog(self) -> None:
         if not self.report_available:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(Path.home() / "report.pdf"), "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(documents_dir() / "report.pdf"), "PDF (*.pdf)")
         if path:
             self.export_pdf(path)
 
@@ -768,6 +824,13 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         from ui import workers
 
+        # The window's close button (a spontaneous event) asks like Ctrl+Q; a close from code
+        # (a session ending, tests) keeps the edits for the next start without asking.
+        asked, self._asked_at_close = getattr(self, "_asked_at_close", False), False
+        if event.spontaneous() and not asked and not self.may_discard_edits("quit"):
+            event.ignore()
+            return
+        self.settings.compare = list(self.state.compare) if self.state is not None else []
         self.settings.geometry = self.saveGeometry()
         self.settings.sync()
         self._keep_unsaved()

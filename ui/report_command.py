@@ -24,7 +24,9 @@ def register(sub) -> None:
                         "--device 'h100 sxm' --device mi300x --page-size Letter"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
+    from advisor.cli.common import add_workload_args
+
+    add_workload_args(p)
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write (replaced atomically)")
     p.add_argument("--device", action="append", default=[], metavar="DEV",
                    help="a device to compare as well as the top candidates (repeatable; id, name or alias)")
@@ -34,13 +36,12 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from advisor.cli.common import load_catalog_for
-    from advisor.workload import load_workload
+    from advisor.cli.common import load_catalog_for, load_workload_for
 
     size = str(args.page_size).strip().lower()
     if size not in ("a4", "letter"):
         raise BadInput(f"--page-size must be A4 or Letter, got {args.page_size!r}")
-    wl = load_workload(args.workload)
+    wl = load_workload_for(args)
     cat = load_catalog_for(args)
     devices = [cat.resolve(d)["id"] for d in args.device]
 

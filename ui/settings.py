@@ -120,5 +120,17 @@ class Settings:
         files = [str(path)] + [p for p in self.recent_files if p != str(path)]
         self._qs.setValue("recent_files", files[:MAX_RECENT])
 
+    @property
+    def compare(self) -> list[str]:
+        """Device ids in the Compare view when the app last closed."""
+        v = self._qs.value("compare", [])
+        if isinstance(v, str):
+            v = [v]
+        return [d for d in v if isinstance(d, str) and d][:8] if isinstance(v, list) else []
+
+    @compare.setter
+    def compare(self, ids: list[str]) -> None:
+        self._qs.setValue("compare", [str(d) for d in ids])
+
     def sync(self) -> None:
         self._qs.sync()

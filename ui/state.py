@@ -321,7 +321,14 @@ class AppState(QObject):
             charts = sweeps.all_chart_data(wl, table, rk, calibrations=cal)
             # The roofline shows the top candidates, the focused device and this machine's rows.
             top = rk.order[:6]
-            extra = [i for i in [focus, *local] if i is not None and i not in set(int(j) for j in top)]
+            # This machine is one machine: it is suggested only where one of it would do (not
+            # "This machine: AMD EPYC (x808)" for a training that would need 808 of them).
+            p = est.point
+            need = p["train_devices"] if wl.training is not None else p["inf_devices"]
+            if wl.training is not None and wl.inference is not None:
+                need = np.fmax(p["train_devices"], p["inf_devices"])
+            usable = [i for i in local if np.isfinite(need[i]) and need[i] <= 1]
+            extra = [i for i in [focus, *usable] if i is not None and i not in set(int(j) for j in top)]
             roof_idx = np.array([*map(int, top), *extra], dtype=int)
             charts["roofline"] = sweeps.roofline(est, roof_idx, measured)
             charts["memory"] = sweeps.memory_breakdown(est, roof_idx[:8])

@@ -26,7 +26,7 @@ class _Parser(argparse.ArgumentParser):
         raise BadInput(f"{self.prog}: {message} (see --help)")
 
 
-HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe")
+HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe", "models")
 
 
 def _headless_modules():

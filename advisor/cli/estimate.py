@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from advisor.cli.common import add_catalog_arg, examples, load_catalog_for
+from advisor.cli.common import add_catalog_arg, add_workload_args, examples, load_catalog_for, load_workload_for
 from advisor.errors import BadInput
 
 
@@ -17,8 +18,9 @@ def register(sub) -> None:
                         "hwadvisor estimate --workload workloads/serve_70b_at_scale.toml --device 'h100 sxm' --count 4 --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
-    p.add_argument("--device", required=True, metavar="DEV", help="catalog id, name or alias (e.g. 'h100 sxm', rtx-4090)")
+    add_workload_args(p)
+    p.add_argument("--device", required=True, metavar="DEV", help="catalog id, name or alias as people write it (e.g. 'h100 sxm', rtx-4090, "
+                   "'8x A100 80GB' = --count 8 unless --count is given)")
     p.add_argument("--count", type=int, metavar="N", help="devices per inference replica / for training (default: sized)")
     p.add_argument("--json", action="store_true", help="print the estimate as JSON")
     add_catalog_arg(p)
@@ -26,11 +28,10 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
-    from advisor.workload import load_workload
 
     if args.count is not None and not 1 <= args.count <= 100_000:
         raise BadInput(f"--count must be a whole number from 1 to 100000, got {args.count}")
-    wl = load_workload(args.workload)  # before the numpy imports: a bad file is reported at once
+    wl = load_workload_for(args)  # before the numpy imports: a bad file is reported at once
 
     from advisor.calibrations import stored_calibrations
     from advisor.cli import print_json
@@ -38,12 +39,23 @@ def run(args) -> int:
     from advisor.model.estimate import estimate_table
 
     cat = load_catalog_for(args)
-    row = cat.resolve(args.device)
+    found = cat.resolve_name(args.device)
+    row = found.row
+    if found.note:
+        print(f"note: {found.note}", file=sys.stderr)
+    if args.count is None and found.count is not None:  # "8x A100 80GB": the name's count
+        if not 1 <= found.count <= 100_000:
+            raise BadInput(f"--device: the count in '{args.device}' must be from 1 to 100000, got {found.count}")
+        args.count = found.count
     table = device_table(cat)
     idx = int((table.ids == row["id"]).nonzero()[0][0])
     est = estimate_table(wl, table.take([idx]), count=args.count, calibrations=stored_calibrations(cat))
     rec = est.record(0)
     rec["workload"] = wl.name
+    from hardware_db.loader import purchase_price
+
+    usd, what = purchase_price(row)
+    rec["purchase_price"] = {"usd_per_device": None if usd != usd else usd, "basis": what or None}
     if args.json:
         print_json(rec)
     else:
@@ -94,6 +106,9 @@ def format_estimate(rec: dict) -> str:
             f"    energy                {_n(t['energy_kwh'], '{:,.0f}')} kWh, {_n(t['co2_kg'], '{:,.0f}')} kg CO2",
             f"    cost                  ${_n(t['cost_usd'], '{:,.0f}')}{_r(rg, 'cost_usd', '{:,.0f}')}  [{t['price_basis']}]",
         ]
+    pp = rec.get("purchase_price") or {}
+    if pp.get("usd_per_device") is not None:
+        lines.append(f"  purchase price: ${pp['usd_per_device']:,.0f} per device ({pp['basis']})")
     if "lifecycle" in rec:
         lc = rec["lifecycle"]
         lines.append(f"  lifecycle: training ${_n(lc['training_cost_usd'], '{:,.0f}')} vs inference "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from advisor.cli.common import add_catalog_arg, examples, load_catalog_for
+from advisor.cli.common import add_catalog_arg, add_workload_args, examples, load_catalog_for, load_workload_for
 from advisor.errors import BadInput
 
 
@@ -17,7 +17,7 @@ def register(sub) -> None:
                         "hwadvisor recommend --workload workloads/pretrain_7b_2t.toml --top 5 --json"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
+    add_workload_args(p)
     p.add_argument("--top", type=int, default=10, metavar="N", help="how many candidates to list (0: all; default 10)")
     p.add_argument("--json", action="store_true", help="print the ranking as JSON")
     add_catalog_arg(p)
@@ -28,11 +28,10 @@ def run(args) -> int:
     from advisor.calibrations import stored_calibrations
     from advisor.cli import print_json
     from advisor.recommend import recommend
-    from advisor.workload import load_workload
 
     if args.top < 0:
         raise BadInput(f"--top must be 0 (all) or more, got {args.top}")
-    wl = load_workload(args.workload)
+    wl = load_workload_for(args)
     cat = load_catalog_for(args)
     out = recommend(wl, cat, top=args.top or None, calibrations=stored_calibrations(cat))
     if args.json:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.precision import FALLBACK
-from hardware_db.loader import PEAK_COLUMNS
+from hardware_db.loader import PEAK_COLUMNS, purchase_price
 
 # CPU rows carry no memory size (it is the system's). Planning assumption when a CPU row is
 # costed: a typical configuration of its platform (servers: 12 channels x 32 GB; desktops:
@@ -32,9 +32,10 @@ class DeviceTable:
     tdp_w: np.ndarray
     idle_w: np.ndarray
     interconnect_gbps: np.ndarray
-    launch_price_usd: np.ndarray
+    launch_price_usd: np.ndarray  # USD to buy one: the launch list price, else a dated street/report figure
     cloud_usd_per_hour: np.ndarray
     rows: list[dict]
+    price_note: np.ndarray | None = None  # what launch_price_usd is ("launch list price", "report figure 2024-10: ...")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -59,13 +60,15 @@ class DeviceTable:
             memory_gb=memory,
             memory_assumed=assumed,
             bandwidth_gbps=col("memory_bandwidth_gbps"),
-            peaks_tflops={p: col(c) for p, c in PEAK_COLUMNS.items()},
+            # fp4 (Blackwell NVFP4) where the catalog publishes it; NaN elsewhere falls back to fp8.
+            peaks_tflops={p: col(c) for p, c in {**PEAK_COLUMNS, "fp4": "fp4_tflops"}.items()},
             tdp_w=col("tdp_w"),
             idle_w=col("idle_w"),
             interconnect_gbps=col("interconnect_gbps"),
-            launch_price_usd=col("launch_price_usd"),
+            launch_price_usd=np.array([purchase_price(r)[0] for r in rows], dtype=float),
             cloud_usd_per_hour=col("cloud_usd_per_hour"),
             rows=list(rows),
+            price_note=np.array([purchase_price(r)[1] for r in rows], dtype=object),
         )
 
     def take(self, index) -> DeviceTable:
@@ -78,6 +81,7 @@ class DeviceTable:
             tdp_w=self.tdp_w[idx], idle_w=self.idle_w[idx], interconnect_gbps=self.interconnect_gbps[idx],
             launch_price_usd=self.launch_price_usd[idx], cloud_usd_per_hour=self.cloud_usd_per_hour[idx],
             rows=[self.rows[i] for i in idx],
+            price_note=None if self.price_note is None else self.price_note[idx],
         )
 
     def peak_for(self, precision: str) -> tuple[np.ndarray, np.ndarray]:

@@ -93,3 +93,27 @@ CHECKPOINT_RECOMPUTE = 4 / 3  # recomputing the forward pass: 8N instead of 6N F
 
 # Hours in a year, for amortisation.
 HOURS_PER_YEAR = 8766
+
+# Offload: layers that do not fit on the devices run from system RAM (llama.cpp -ngl, the CPU
+# computes them). Streaming from host memory reaches ~0.7 of its theoretical bandwidth: 4090 +
+# Ryzen 9 7900X (dual-channel DDR5, 83.2 GB/s) runs Llama 3.1 70B Q4_K_M at 3.10 tok/s with
+# ~half the 42.5 GB in RAM -> 20 GB / (0.31 s) = 65 GB/s = 0.78 (geerlingguy/ai-benchmarks).
+HOST_BANDWIDTH_EFFICIENCY = Factor(0.55, 0.72, 0.85, "offloaded layers stream at ~0.7 of the host memory bandwidth")
+DEFAULT_HOST_BANDWIDTH_GBPS = 64.0  # a dual-channel DDR5-4000 desktop (DDR4-3200: 51, DDR5-5600: 90)
+DEFAULT_HOST_MEMORY_GB = 64.0  # when this machine's RAM cannot be read
+
+# Fine-tuning with LoRA/QLoRA (Hu et al. 2021; Dettmers et al. 2023, "QLoRA"):
+# - frozen weights: 16-bit (LoRA) or NF4 with nested (double) quantisation, ~4.1 bits/parameter
+#   ("nested quantization to reduce the average memory footprint from 4.5 to 4.1 bits per
+#   parameter", T. Dettmers, huggingface/peft PR #476);
+# - adapters (rank r on q, k, v, o, gate, up, down) keep the same state per parameter as full
+#   training (bf16 weights and gradients + fp32 master and Adam moments = 16 bytes);
+# - FLOPs: the forward (2N) and the backward through the frozen weights to the activations (2N)
+#   remain, the weight gradients (2N) do not: 4N per token instead of 6N.
+QLORA_BYTES_PER_PARAM = 4.127 / 8
+LORA_FLOPS_PER_PARAM = 4
+# QLoRA dequantises every NF4 block in the forward and the backward pass. Its author: "4-bit
+# QLoRA training speed is roughly on par with 16-bit LoRA" (artidoro/qlora issue #107); the
+# dequantisation is pure overhead on top (Lightning-AI/litgpt issue #595), hence a small
+# slowdown with a range up to 1.4x.
+QLORA_SLOWDOWN = Factor(1.0, 1.1, 1.4, "QLoRA trains about as fast as LoRA; dequantising NF4 adds up to ~40%")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.model import efficiency as E
+from advisor.model import engines as ENG
 from advisor.model.calibration import Calibration
 from advisor.model.devices import DeviceTable
 from advisor.model.shape import Shape, model_shape
@@ -59,6 +60,7 @@ class Scenario:
     mfu_fp8: float | np.ndarray
     power_compute: float
     power_memory: float
+    which: str = "point"  # low | point | high: picks the engine factors of the same scenario
 
 
 #: A measured factor holds within a narrow band: (pessimistic, point, optimistic) multipliers.
@@ -121,6 +123,7 @@ def _scenarios(table: DeviceTable, calibrations: dict[str, Calibration] | None, 
             quant_penalty=getattr(E.QUANTISED_BANDWIDTH_PENALTY, which),
             mfu=out[k][4], mfu_fp8=out[k][5],
             power_compute=getattr(E.POWER_BUSY_COMPUTE, rev), power_memory=getattr(E.POWER_BUSY_MEMORY, rev),
+            which=which,
         ))
     return scen, calibrated, figures
 
@@ -222,12 +225,25 @@ def _compute(wl: Workload, table: DeviceTable, s: Shape, sc: Scenario, *, count,
     return out
 
 
+def _host_memory_gb(inf) -> float:
+    """Host RAM for offloaded layers: the workload's, else this machine's, else a 64 GB desktop."""
+    if inf.host_memory_gb:
+        return inf.host_memory_gb
+    try:
+        import psutil
+
+        return psutil.virtual_memory().total / 1e9
+    except Exception:  # noqa: BLE001 - no psutil answer: the planning default
+        return E.DEFAULT_HOST_MEMORY_GB
+
+
 def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
     inf = wl.inference
     prec = PRECISIONS[inf.precision]
     transformer = wl.model.family == "transformer"
     P, O, b = inf.prompt_tokens, inf.output_tokens, inf.batch_size
-    weights = s.params * prec.bytes_per_weight
+    bytes_per_param = (inf.bits_per_weight or prec.bits_per_weight) / 8
+    weights = s.params * bytes_per_param
     # The KV cache has its own precision (engines default to 16-bit whatever the weights).
     kv_bytes_per_value = 1 if inf.kv_cache_precision in ("fp8", "int8") else 2
     kv_per_token = 2 * s.layers * s.kv_heads * s.head_dim * kv_bytes_per_value if transformer else 0.0
@@ -239,10 +255,13 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
     total = weights + kv_cache + activations
     overhead_shared = E.RUNTIME_OVERHEAD_FRACTION * total
     per_device_fixed = E.RUNTIME_OVERHEAD_GB * 1e9
+    offload = inf.offload == "auto"
     if fixed is not None:
         n = fixed["inf_devices"]
     elif count is not None:
         n = np.full(len(table), float(count))
+    elif offload:
+        n = np.ones(len(table))  # offloading: the one device plus host memory
     else:
         room = mem_cap - per_device_fixed
         need = np.where(room > 0, (total + overhead_shared) / np.where(room > 0, room, 1), np.inf)
@@ -252,29 +271,59 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
         fast = table.interconnect_gbps >= E.FAST_INTERCONNECT_GBPS
         n = np.where(n > np.where(fast, MAX_TP_DEVICES, MAX_PCIE_DEVICES), np.nan, n)
     n_eff = np.where(np.isnan(n), 1.0, n)
-    per_device = (total + overhead_shared) / n_eff + per_device_fixed
-    fits = (per_device <= mem_cap) & ~np.isnan(n)
+    # Offload: what does not fit the devices' memory stays in host RAM (weights only; llama.cpp -ngl).
+    spill = np.maximum(0.0, total + overhead_shared - n_eff * (mem_cap - per_device_fixed)) if offload \
+        else np.zeros(len(table))
+    offloaded = np.minimum(spill, weights)
+    off_frac = offloaded / weights if weights > 0 else np.zeros(len(table))
+    host_ok = offloaded <= _host_memory_gb(inf) * 1e9 * E.USABLE_MEMORY_FRACTION if offload else True
+    per_device = (total + overhead_shared - offloaded) / n_eff + per_device_fixed
+    fits = (per_device <= mem_cap * (1 + 1e-9)) & ~np.isnan(n) & host_ok
 
+    eng = ENG.factors(wl, table, sc.which)
+    layer_split = eng.split == "layers"
     compute_peak, used = table.peak_for(prec.compute)
+    fast_link = table.interconnect_gbps >= E.FAST_INTERCONNECT_GBPS
+    # Tensor split: bandwidths and compute add (compute loses a little per doubling to the
+    # all-reduces); layer split: the devices take turns, one device's bandwidth and compute.
     tp = _scaling(table, n_eff, E.TP_LOSS_FAST, E.TP_LOSS_PCIE)
-    C = compute_peak * 1e12 * n_eff * tp
-    B = table.bandwidth_gbps * 1e9 * n_eff * tp
-    quantised = inf.precision.startswith("q") or inf.precision == "int4"
-    bw_eff = sc.decode_bw * (sc.quant_penalty if quantised else 1.0)
-    overhead = s.layers * sc.overhead_s_per_layer
-    weight_read = weights / (B * bw_eff)
+    width = np.where(layer_split, 1.0, n_eff)
+    C = compute_peak * 1e12 * width * np.where(layer_split, 1.0, tp)
+    B = table.bandwidth_gbps * 1e9 * width
+    # Measured bandwidth (probes) scales the engine's efficiency by measured / default.
+    calib = sc.decode_bw / getattr(E.DECODE_BANDWIDTH, sc.which)
+    bw_eff = eng.bandwidth * calib
+    host_B = (inf.host_bandwidth_gbps or E.DEFAULT_HOST_BANDWIDTH_GBPS) * 1e9 * getattr(E.HOST_BANDWIDTH_EFFICIENCY, sc.which)
+    rev = {"low": "high", "point": "point", "high": "low"}[sc.which]
+    calib_overhead = sc.overhead_s_per_layer / getattr(E.DECODE_OVERHEAD_S_PER_LAYER, rev)
+    allreduce = np.where(fast_link, getattr(ENG.ALLREDUCE_S["fast"], rev), getattr(ENG.ALLREDUCE_S["pcie"], rev))
+    comm = np.where(n_eff > 1, np.where(layer_split, (n_eff - 1) * getattr(ENG.LAYER_HOP_S, rev),
+                                        2 * s.layers * allreduce), 0.0)
+    if transformer:
+        overhead = s.layers * eng.overhead_s_per_layer * calib_overhead + comm
+    else:
+        overhead = s.layers * sc.overhead_s_per_layer + comm
 
+    # A layer in host RAM never streams faster than it would from the device (else it would not be offloaded).
+    host_B = np.minimum(host_B, B * bw_eff)
+
+    def read_time(nbytes):
+        """Seconds to stream `nbytes` of weights: the resident part from the devices, the rest from host RAM."""
+        return nbytes * (1 - off_frac) / (B * bw_eff) + nbytes * off_frac / host_B
+
+    weight_read = read_time(weights)
     if transformer:
         Na = s.active_params
         prefill_flops = 2 * Na * P + 2 * s.layers * P**2 * s.hidden
-        ttft = np.maximum(prefill_flops / (C * sc.prefill), weight_read) + overhead
+        ttft = np.maximum(prefill_flops / (C * sc.prefill), read_time(s.params_read(P) * bytes_per_param)) + overhead
         ctx = P + O / 2
         step_flops = b * (2 * Na + 4 * s.layers * ctx * s.hidden)
-        step_bytes = weights + b * kv_per_token * ctx
+        # MoE: a step reads the shared weights and the distinct experts the batch touches.
+        t_memory = read_time(s.params_read(b) * bytes_per_param) + b * kv_per_token * ctx / (B * bw_eff)
         t_compute = step_flops / (C * sc.gemm)
-        t_memory = step_bytes / (B * bw_eff)
-        tpot = np.maximum(t_compute, t_memory) + overhead
-        bound_compute = t_compute > t_memory if O > 0 else np.ones(len(table), dtype=bool)
+        # fmax: a device without a published compute peak still decodes at its bandwidth.
+        tpot = np.fmax(t_compute, t_memory) + overhead
+        bound_compute = (t_compute > t_memory) if O > 0 else np.ones(len(table), dtype=bool)
         latency = ttft + O * tpot
         busy_per_request = ttft + O * tpot / b
         tokens_per_request = P + O
@@ -294,6 +343,14 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
         busy_per_request = batch_time / b
         tokens_per_request = 0
         out["samples_per_s"] = b / batch_time
+    out.update({
+        "engine": eng.names, "split": np.where(n_eff > 1, eng.split, "none").astype(object),
+        "continuous_batching": eng.continuous_batching,
+        "offloaded_gb": offloaded / 1e9,
+        "offloaded_layers": np.ceil(off_frac * s.layers - 1e-9),
+        # Speed lost to offloading: decode time with the host part / decode time were it all resident.
+        "offload_slowdown": weight_read / (weights / (B * bw_eff)) if weights > 0 else np.ones(len(table)),
+    })
     requests_per_s_replica = 1 / busy_per_request
     capacity_per_day = requests_per_s_replica * SECONDS_PER_DAY * wl.economics.target_utilization
     replicas = np.ceil(inf.requests_per_day / capacity_per_day)
@@ -357,7 +414,18 @@ def _training(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
     mixed = prec not in ("fp32", "tf32")
     opt_bytes = OPTIMIZER_BYTES[tr.optimizer][0 if mixed else 1]
     w_b, g_b = TRAIN_WEIGHT_BYTES[prec], TRAIN_GRAD_BYTES[prec]
-    states = s.params * (w_b + g_b + opt_bytes)
+    # A LoRA whose adapters reach half the model is no longer low-rank: larger ranks are clipped there.
+    adapters = min(lora_params(s, tr.lora_rank), 0.5 * s.params) if tr.method != "full" else 0.0
+    if tr.method == "full":
+        weights_mem, grads_mem, opt_mem = s.params * w_b, s.params * g_b, s.params * opt_bytes
+    else:
+        # Frozen weights (the training precision for LoRA, NF4 for QLoRA) + adapters that keep the
+        # same training state per parameter as full training (bf16 Adam: 2 + 2 + 12 = 16 bytes).
+        frozen = E.QLORA_BYTES_PER_PARAM if tr.method == "qlora" else w_b
+        weights_mem = s.params * frozen + adapters * w_b
+        grads_mem = adapters * g_b
+        opt_mem = adapters * opt_bytes
+    states = weights_mem + grads_mem + opt_mem
     if transformer:
         tokens = tr.tokens if tr.tokens is not None else tr.samples * tr.epochs * tr.seq_len
         mb_tokens = tr.seq_len * tr.batch_size
@@ -366,7 +434,8 @@ def _training(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
                                           + E.ACT_BYTES_PER_TOKEN_PER_HIDDEN)
         else:
             act = mb_tokens * s.hidden * E.ACT_BYTES_PER_TOKEN_PER_HIDDEN * s.layers
-        flops = 6 * s.active_params * tokens + 6 * s.layers * tr.seq_len * s.hidden * tokens
+        per_param = 6 if tr.method == "full" else E.LORA_FLOPS_PER_PARAM
+        flops = per_param * s.active_params * tokens + 6 * s.layers * tr.seq_len * s.hidden * tokens
         work_units = tokens
     else:
         samples = (tr.samples if tr.samples is not None else tr.tokens) * tr.epochs
@@ -387,6 +456,8 @@ def _training(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
     overhead = E.RUNTIME_OVERHEAD_GB * 1e9 + E.RUNTIME_OVERHEAD_FRACTION * act
     peak, used = table.peak_for(prec)
     mfu = sc.mfu_fp8 if prec == "fp8" else sc.mfu
+    if tr.method == "qlora":
+        mfu = mfu / getattr(E.QLORA_SLOWDOWN, {"low": "high", "point": "point", "high": "low"}[sc.which])
     rate_1 = peak * 1e12 * mfu  # FLOP/s of one device
     room = mem_cap - act - overhead
     fit_n = np.where(room > 0, np.ceil(states / np.where(room > 0, room, 1)), np.nan)
@@ -415,9 +486,10 @@ def _training(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
     out.update({
         "train_devices": n, "train_fits": fits, "train_memory_per_device_gb": per_device / 1e9,
         "train_min_devices_to_fit": fit_n,
-        "mem_train_weights_gb": np.full(len(table), s.params * w_b / 1e9),
-        "mem_gradients_gb": np.full(len(table), s.params * g_b / 1e9),
-        "mem_optimizer_gb": np.full(len(table), s.params * opt_bytes / 1e9),
+        "mem_train_weights_gb": np.full(len(table), weights_mem / 1e9),
+        "mem_gradients_gb": np.full(len(table), grads_mem / 1e9),
+        "mem_optimizer_gb": np.full(len(table), opt_mem / 1e9),
+        "trainable_params": np.full(len(table), adapters if tr.method != "full" else s.params),
         "mem_activations_gb": act / 1e9, "train_tensor_parallel": tp,
         "mem_train_overhead_gb": overhead / 1e9,
         "train_precision_used": used, "flops": np.full(len(table), flops),
@@ -426,6 +498,21 @@ def _training(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
         "train_price_basis": basis, "train_hardware_cost_usd": derived_cost, "train_cost_usd": cost,
         "train_scaling_efficiency": scale, "work_units": np.full(len(table), work_units),
     })
+
+
+def lora_params(s: Shape, rank: int) -> float:
+    """Adapter parameters of LoRA rank `rank` on q, k, v, o, gate, up and down of every layer.
+
+    Each adapted d_in x d_out matrix gains rank x (d_in + d_out). The MLP width follows from the
+    per-layer parameters left after attention (gated MLP: 3 x hidden x width).
+    """
+    h, L = s.hidden, s.layers
+    q = s.heads * s.head_dim
+    kv = s.kv_heads * s.head_dim
+    attn = h * (2 * q + 2 * kv)
+    width = max(h, (s.active_params / L - attn) / (3 * h))
+    per_layer = (h + q) + 2 * (h + kv) + (q + h) + 2 * (h + width) + (width + h)
+    return float(rank * per_layer * L)
 
 
 def _lifecycle(wl, table, out) -> None:

@@ -98,6 +98,14 @@ def record(est, i: int) -> dict:
             "co2_kg_per_day": _f(p["co2_kg_per_day"][i]),
             "buy_vs_rent_break_even_months": _f(p["buy_vs_rent_break_even_months"][i]),
         })
+        inf.update({
+            "engine": p["engine"][i], "split": p["split"][i],
+            "continuous_batching": bool(p["continuous_batching"][i]),
+            "offloaded_layers": int(p["offloaded_layers"][i]),
+            "offloaded_gb": _f(p["offloaded_gb"][i]),
+            "offload_slowdown": _f(p["offload_slowdown"][i]),
+            "bits_per_weight": wl.inference.bits_per_weight,
+        })
         if "samples_per_s" in p:
             inf["samples_per_s"] = _f(p["samples_per_s"][i])
         rec["inference"] = inf
@@ -118,6 +126,9 @@ def record(est, i: int) -> dict:
             "compute_precision": p["train_precision_used"][i] or None,
             "scaling_efficiency": _f(p["train_scaling_efficiency"][i]),
             "tensor_parallel": int(p["train_tensor_parallel"][i]),
+            "method": wl.training.method,
+            "lora_rank": wl.training.lora_rank if wl.training.method != "full" else None,
+            "trainable_params": _f(p["trainable_params"][i]),
         }
         rec["training"] = tr
         ranges["training"] = {k: _rng(est, {"cost_usd": "train_cost_usd"}.get(k, k), i) for k in TRAINING_RANGED}

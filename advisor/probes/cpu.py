@@ -13,6 +13,7 @@ BLAS uses its default thread count (all cores); the threads and clocks seen are 
 from __future__ import annotations
 
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -31,6 +32,9 @@ MAX_CALL_S = 0.12
 MIN_CALL_S = MAX_CALL_S / 8
 MAX_MATMUL_N = 2048
 BATCHES = (1, 8, 32, 256)
+#: Past its budget by this much, the latency probe measures no further batch sizes (the
+#: runner abandons a probe GRACE_S = 3 s past its budget, losing everything it measured).
+LATE_S = 1.0
 MLP_HIDDEN = 1024  # d_model; the block is d -> 4d -> d, GELU in between
 STREAM_ARRAY_BYTES = 256 * 2**20  # per array; STREAM asks for >= 4x the last-level cache
 BLAS_THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_CORETYPE")
@@ -179,8 +183,12 @@ def probe_latency_by_batch(ctx) -> dict:
     total_w = sum(weights)
     out: dict[str, dict] = {}
     measurements: dict[str, dict] = {}
+    skipped: list[int] = []
     for i, batch in enumerate(BATCHES):
         ctx.check()
+        if out and ctx.time_left() <= 0 and time.perf_counter() > ctx.deadline + LATE_S:
+            skipped = list(BATCHES[i:])  # a starved machine: keep what was measured, before the hard timeout
+            break
         x = rng.standard_normal((batch, d), dtype=np.float32)
         h = np.empty((batch, 4 * d), dtype=np.float32)
         tmp = np.empty_like(h)
@@ -205,6 +213,8 @@ def probe_latency_by_batch(ctx) -> dict:
             "min": round(1e3 / s.high, 4), "max": round(1e3 / s.low, 4) if s.low > 0 else None,
             "settled": s.settled, "warmup_s": round(s.warmup_s, 3)}
         ctx.progress(sum(weights[: i + 1]) / total_w, f"MLP block batch {batch}")
+    if skipped:
+        ctx.error("cpu.latency_by_batch", f"batches {', '.join(map(str, skipped))} not measured: the probe's time ran out")
     return {"latency_by_batch": out,
             "latency_model": {"kind": "transformer MLP block", "d_model": d, "d_ff": 4 * d,
                               "precision": "fp32", "flops_per_sample": flops_per_sample,

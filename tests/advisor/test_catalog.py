@@ -100,8 +100,8 @@ def test_resolve_what_a_person_types(cat, query, expected):
 
 
 def test_ambiguous_and_unknown_names_list_candidates(cat):
-    with pytest.raises(BadInput, match=r"^--device: 'h100' is ambiguous: .*H100 NVL.*H100 SXM5 80GB"):
-        cat.resolve("h100")
+    with pytest.raises(BadInput, match=r"^--device: 'mi300' is ambiguous: Instinct MI300A \(mi300a\), Instinct MI300X \(mi300x\)$"):
+        cat.resolve("mi300")
     with pytest.raises(BadInput, match=r"^--device: no catalog device matches 'no such gpu 123'"):
         cat.resolve("no such gpu 123")
     with pytest.raises(BadInput, match=r"closest: .*RTX 4090"):
@@ -171,3 +171,57 @@ def test_split_count_reads_counts_but_never_model_numbers(text, want):
     from hardware_db.loader import split_count
 
     assert split_count(text) == want
+
+
+def test_bare_chip_name_takes_the_default_variant_with_a_note(cat):
+    found = cat.resolve_name("h100")
+    assert found.row["id"] == "h100-sxm5-80gb"
+    assert found.note == ("'h100' taken as H100 SXM5 80GB (h100-sxm5-80gb), the catalog's default variant; "
+                          "also: H100 NVL (per GPU), H100 PCIe 80GB")
+    # a name that picks one variant says nothing
+    assert cat.resolve_name("H100 NVL").note is None
+    assert cat.resolve_name("h100 pcie").row["id"] == "h100-pcie-80gb"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("A10", "a10"), ("L4", "l4"), ("RTX 3090", "rtx-3090"), ("rtx 4060", "rtx-4060"),
+    ("M2", "m2"), ("M3 Max 30-core", "m3-max-30c"), ("A100 40GB", "a100-sxm4-40gb"), ("H100 94GB", "h100-nvl"),
+])
+def test_strict_where_it_matters(cat, query, expected):
+    assert cat.resolve(query)["id"] == expected
+
+
+@pytest.mark.parametrize("query", ["RTX 3080 20GB", "H20 141GB", "A100 120GB", "M1 Max 48-core", "a1000", "l41"])
+def test_figures_that_contradict_every_variant_are_not_stretched(cat, query):
+    with pytest.raises(BadInput, match=r"^--device: no catalog device matches"):
+        cat.resolve(query)
+
+
+def test_count_in_the_name_comes_back_separately(cat):
+    found = cat.resolve_name("8x A100 80GB")
+    assert (found.row["id"], found.count) == ("a100-sxm4-80gb", 8)
+    assert cat.resolve_name("RTX 4090 x 2").count == 2
+    assert cat.resolve_name("rtx 4090").count is None
+
+
+def test_a_default_variant_belongs_to_one_row(tmp_path):
+    f = _overlay(tmp_path, "id,default_variant\nh100-pcie-80gb,H100\n")
+    with pytest.raises(CatalogError, match=r"default_variant: 'H100' is also the default of") as e:
+        apply_overlay([dict(r) for r in _builtin_rows()], f)
+    assert "overlay.csv:2" in str(e.value)
+
+
+@pytest.mark.parametrize("body, message", [
+    ("id,street_price_usd_low\nl40s,7000\n", "overlay.csv:2: street_price_usd_high: give both ends of the range (equal when one figure)"),
+    ("id,street_price_usd_low,street_price_usd_high,street_price_seen,street_price_basis\nl40s,9000,8000,2025-01,street\n",
+     "overlay.csv:2: street_price_usd_low: 9000 is above street_price_usd_high 8000"),
+    ("id,street_price_usd_low,street_price_usd_high\nl40s,7000,8000\n",
+     "overlay.csv:2: street_price_seen: want the month the price was seen as YYYY-MM, got ''"),
+    ("id,street_price_usd_low,street_price_usd_high,street_price_seen,street_price_basis\nl40s,7000,8000,2025-01,rumour\n",
+     "overlay.csv:2: street_price_basis: 'rumour' is not one of list, report, street"),
+])
+def test_bad_default_variant_and_street_price_cells(tmp_path, body, message):
+    f = _overlay(tmp_path, body)
+    with pytest.raises(CatalogError) as e:
+        apply_overlay([dict(r) for r in _builtin_rows()], f)
+    assert str(e.value).replace(str(tmp_path) + "/", "") == message

@@ -78,3 +78,57 @@ def test_ranges_always_contain_the_point_estimate(p, inf, tokens, train):
                 if point is None or r["low"] is None:
                     continue
                 assert r["low"] <= point * (1 + 1e-9) and point <= r["high"] * (1 + 1e-9), (phase, key, r, point)
+
+
+# --- issue 13: MoE, fine-tuning methods, offload -------------------------------------------
+
+@settings(max_examples=60, deadline=None)
+@given(p=params, inf=inference, f1=st.floats(0.02, 1), f2=st.floats(0.02, 1),
+       experts=st.sampled_from([None, 8, 64, 256]), engine=st.sampled_from(["auto", "llama.cpp", "vllm", "mlx"]))
+def test_more_active_parameters_never_decode_faster(p, inf, f1, f2, experts, engine):
+    lo, hi = sorted((f1, f2))
+    model = {"params_b": p}
+    if experts:
+        model.update(experts=experts, experts_per_token=max(1, experts // 8))
+    inf = {**inf, "engine": engine}
+    fewer = workload_from_dict({"model": {**model, "active_params_b": p * lo}, "inference": inf})
+    more = workload_from_dict({"model": {**model, "active_params_b": p * hi}, "inference": inf})
+    a = estimate_table(fewer, GPUS, count=1).point["tpot_ms"]
+    b = estimate_table(more, GPUS, count=1).point["tpot_ms"]
+    assert np.all(b >= a * (1 - 1e-9))
+
+
+training = st.fixed_dictionaries({
+    "precision": st.sampled_from(["fp32", "bf16", "fp16", "fp8"]),
+    "tokens": st.floats(1e6, 1e12),
+    "seq_len": st.integers(128, 8192),
+    "batch_size": st.integers(1, 16),
+    "optimizer": st.sampled_from(["adam", "sgd", "adafactor"]),
+    "activation_checkpointing": st.booleans(),
+    "lora_rank": st.integers(1, 512),
+})
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=params, tr=training)
+def test_qlora_needs_no_more_memory_than_lora_nor_lora_than_full(p, tr):
+    mem = {}
+    for method in ("full", "lora", "qlora"):
+        wl = workload_from_dict({"model": {"params_b": p}, "training": {**tr, "method": method, "devices": 1}})
+        mem[method] = estimate_table(wl, GPUS).point["train_memory_per_device_gb"]
+    assert np.all(mem["qlora"] <= mem["lora"] * (1 + 1e-9))
+    assert np.all(mem["lora"] <= mem["full"] * (1 + 1e-9))
+
+
+@settings(max_examples=60, deadline=None)
+@given(p=st.floats(1, 400), inf=inference, f1=st.floats(0.05, 1), f2=st.floats(0.05, 1),
+       host_gbps=st.floats(10, 500))
+def test_offloading_more_layers_is_never_faster(p, inf, f1, f2, host_gbps):
+    # Less device memory leaves more layers in host RAM.
+    small, large = sorted((f1, f2))
+    wl = workload_from_dict({"model": {"params_b": p}, "inference": {
+        **inf, "offload": "auto", "host_memory_gb": 1e6, "host_bandwidth_gbps": host_gbps}})
+    roomy = estimate_table(wl, replace(GPUS, memory_gb=GPUS.memory_gb * large), count=1).point
+    tight = estimate_table(wl, replace(GPUS, memory_gb=GPUS.memory_gb * small), count=1).point
+    assert np.all(tight["offloaded_layers"] >= roomy["offloaded_layers"])
+    assert np.all(tight["tpot_ms"] >= roomy["tpot_ms"] * (1 - 1e-9))

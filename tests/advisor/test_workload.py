@@ -46,7 +46,7 @@ def err(data, src="workload.toml") -> str:
     ({"model": {"params_b": 1e300}, "inference": INF},
      "workload.toml: model.params_b must be at most 100000, got 1e+300"),
     ({"model": {"params_b": 7}, "inference": {**INF, "precision": "fp13"}},
-     "workload.toml: inference.precision must be one of fp32, tf32, bf16, fp16, fp8, int8, int4, q8_0, q6_k, "
+     "workload.toml: inference.precision must be one of fp32, tf32, bf16, fp16, fp8, int8, fp4, int4, q8_0, q6_k, "
      "q5_k_m, q4_k_m, q4_0, q3_k_m, q2_k, got 'fp13'"),
     ({"model": {"params_b": 7}, "inference": {**INF, "batch_size": 0}},
      "workload.toml: inference.batch_size must be a whole number >= 1, got 0"),
@@ -54,11 +54,12 @@ def err(data, src="workload.toml") -> str:
      "workload.toml: inference.batch_size must be a whole number >= 1, got 2.5"),
     ({"model": {"params_b": 7}, "inference": {**INF, "bogus": 1}},
      "workload.toml: inference.bogus is not a known field (known: precision, requests_per_day, prompt_tokens, "
-     "output_tokens, batch_size, kv_cache_precision, latency_slo_ms, cost_per_request_usd)"),
+     "output_tokens, batch_size, kv_cache_precision, latency_slo_ms, cost_per_request_usd, engine, split, offload, "
+     "host_memory_gb, host_bandwidth_gbps, bits_per_weight)"),
     ({"model": {"params_b": 7}, "inference": {"precision": "fp16"}},
      "workload.toml: inference.requests_per_day is required (traffic: requests served per day)"),
     ({"model": {}, "inference": INF},
-     "workload.toml: model.params_b is required (total parameters, in billions)"),
+     "workload.toml: model.params_b is required (total parameters, in billions), or model.name of a library model"),
     ({"inference": INF}, "workload.toml: model is required (a [model] section with params_b)"),
     ({"model": {"params_b": 7}},
      "workload.toml: inference or training is required (a workload serves, trains, or both)"),

@@ -83,7 +83,8 @@ def test_bad_workloads_exit_2_with_one_line(tmp_path, data, field):
 
 @pytest.mark.parametrize("args, expected", [
     (("estimate", "--workload", "WL", "--device", "no such gpu 123"), "no catalog device matches 'no such gpu 123'"),
-    (("estimate", "--workload", "WL", "--device", "h100"), "'h100' is ambiguous"),
+    (("estimate", "--workload", "WL", "--device", "mi300"), "'mi300' is ambiguous"),
+    (("estimate", "--workload", "WL", "--device", "0x rtx 4090"), "the count in '0x rtx 4090' must be from 1 to 100000"),
     (("estimate", "--workload", "/nonexistent/w.toml", "--device", "l4"), "/nonexistent/w.toml: file not found"),
     (("estimate", "--workload", "WL", "--device", "l4", "--count", "0"), "--count must be a whole number"),
     (("estimate", "--workload", "WL"), "the following arguments are required: --device"),
@@ -176,3 +177,53 @@ def test_the_app_without_a_display_says_what_to_do_instead_of_hanging():
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.strip() == ("error: no display to open the window on (DISPLAY and WAYLAND_DISPLAY are unset): "
                                 "run the headless commands (see --help) or --screenshot FILE.png")
+
+
+def test_device_names_as_people_write_them(tmp_path):
+    """A count in the name is the count, and a bare chip name says on stderr which variant it took."""
+    wl = workload(tmp_path, {"model": {"params_b": 7}, "inference": INF})
+    r = cli("estimate", "--workload", wl, "--device", "8x A100 80GB", "--json")
+    assert r.returncode == 0, r.stderr
+    rec = json.loads(r.stdout)
+    assert rec["device"] == "a100-sxm4-80gb" and rec["count"] == 8
+    assert r.stderr.strip() == ("note: 'A100 80GB' taken as A100 SXM4 80GB (a100-sxm4-80gb), the catalog's default "
+                                "variant; also: A100 PCIe 80GB")
+    r = cli("estimate", "--workload", wl, "--device", "RTX 4090 x 2", "--count", "3", "--json")
+    assert json.loads(r.stdout)["count"] == 3 and r.stderr == ""  # --count wins over the name
+
+
+def test_models_command_lists_the_library():
+    r = cli("models", "--json")
+    assert r.returncode == 0, r.stderr
+    models = json.loads(r.stdout)
+    assert len(models) >= 40
+    need = {"id", "name", "params_b", "active_params_b", "layers", "hidden", "heads", "kv_heads", "experts",
+            "experts_per_token", "context", "source"}
+    assert all(need <= set(m) and m["source"] for m in models)
+    text = cli("models")
+    assert text.returncode == 0 and "qwen3-30b-a3b" in text.stdout
+
+
+def test_model_name_and_model_config_fill_the_model(tmp_path):
+    named = workload(tmp_path, {"model": {"name": "gpt-oss-20b"}, "inference": dict(INF, precision="q4_k_m")})
+    r = cli("estimate", "--workload", named, "--device", "rtx 4090", "--json")
+    assert r.returncode == 0, r.stderr
+    j = json.loads(r.stdout)
+    assert j["inference"]["engine"] == "llama.cpp" and j["inference"]["decode_tokens_per_s"] > 150
+    cfg = tmp_path / "config.json"
+    cfg.write_text(json.dumps({"hidden_size": 2048, "num_hidden_layers": 48, "num_attention_heads": 32,
+                               "num_key_value_heads": 4, "head_dim": 128, "moe_intermediate_size": 768,
+                               "num_experts": 128, "num_experts_per_tok": 8, "vocab_size": 151936}))
+    plain = workload(tmp_path, {"model": {"params_b": 7}, "inference": INF}, "p.json")
+    r = cli("recommend", "--workload", plain, "--model-config", str(cfg), "--top", "1", "--json")
+    assert r.returncode == 0, r.stderr
+    r = cli("estimate", "--workload", plain, "--model-config", str(cfg), "--device", "h100 sxm", "--json")
+    mem = json.loads(r.stdout)["memory_breakdown_gb"]["weights"]
+    assert 60 < mem < 62  # 30.5 B parameters at 16 bit
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    r = cli("estimate", "--workload", plain, "--model-config", str(bad), "--device", "h100 sxm")
+    assert r.returncode == 2 and "bad.json" in r.stderr and "Traceback" not in r.stderr
+    r = cli("estimate", "--workload", workload(tmp_path, {"model": {"name": "llama-9"}, "inference": INF}, "n.json"),
+            "--device", "h100 sxm")
+    assert r.returncode == 2 and "model.name" in r.stderr

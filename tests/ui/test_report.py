@@ -3,6 +3,7 @@ command end to end with no display."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -315,3 +316,43 @@ def test_the_command_module_does_not_import_qt():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+def test_texts_from_files_are_printed_never_read_as_markup(qapp, catalog, tmp_path):
+    """A workload name/description and overlay device names/sources holding HTML come out as
+    the characters they are: nothing is loaded, nothing styled. (The image is a real small file,
+    not `/dev/zero`: a regression must fail here, not exhaust the test machine's memory.)"""
+    from PySide6.QtGui import QColor, QImage
+
+    from hardware_db import load_catalog
+    from ui.report import write_report
+
+    wl = load_workload(CHAT)
+    best = _gui_results(catalog, wl).ranking.best()
+    dev_id = str(catalog_ids(catalog)[best])
+    picture = tmp_path / "dot.png"
+    img = QImage(4, 4, QImage.Format_RGB32)
+    img.fill(QColor("red"))
+    assert img.save(str(picture))
+    evil = f"<img src={picture}>"
+    overlay = tmp_path / "overlay.csv"
+    overlay.write_text(f'id,name,source\n{dev_id},"{evil} Card","https://x.test/{evil}"\n')
+    cat = load_catalog(overlay, user_overlay=False)
+    wl = dataclasses.replace(wl, name=f"{evil}<b>bold</b>",
+                             description="<table cellpadding=3><tr><td>cell</td></tr></table> & more")
+    path = write_report(tmp_path / "r.pdf", wl, catalog=cat, probe={}, calibrations={})
+    text = "".join(_pages_text(path)).replace(" ", "")  # a long path wraps: compare without spaces
+
+    def shown(s):
+        return s.replace(" ", "") in text
+
+    assert shown(f"{evil}<b>bold</b>")
+    assert shown("<table cellpadding=3><tr><td>cell</td></tr></table> & more")
+    assert shown(f"{evil} Card")
+    assert all(not page.images for page in pypdf.PdfReader(str(path)).pages)  # the picture was never read
+
+
+def catalog_ids(catalog):
+    from advisor.model.devices import device_table
+
+    return device_table(catalog).ids

@@ -48,6 +48,16 @@ _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _FLAGS_CHECKABLE = _FLAGS | Qt.ItemFlag.ItemIsUserCheckable
 
 
+def device_count_text(results) -> str:
+    """'138 catalog devices + this machine': the catalog's count (the PDF report's too), and the
+    row added for this machine's CPU when the catalog has no match for it."""
+    from ui.state import LOCAL_CPU_ID
+
+    ids = {str(i) for i in results.estimates.table.ids}
+    extra = LOCAL_CPU_ID in ids
+    return f"{len(ids) - extra:,} catalog devices" + (" + this machine" if extra else "")
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -506,7 +516,7 @@ class RecommendationsView(QWidget):
     def _update_count(self) -> None:
         r = self.model.results
         if r is not None:
-            self.count.setText(f"{self.proxy.rowCount()} of {len(r.estimates)} devices · "
+            self.count.setText(f"{self.proxy.rowCount()} shown · {device_count_text(r)} · "
                                f"{len(r.ranking.order)} ranked · computed in {r.compute_ms:.0f} ms")
 
     def set_theme(self, theme: Theme) -> None:

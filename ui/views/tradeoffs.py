@@ -4,6 +4,8 @@ figures; click a device's point to select it everywhere. Drawing is `ui.charts`'
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -119,8 +121,8 @@ class TradeoffsView(QWidget):
                 cvl = d["cost_vs_latency"]
                 front = [str(n) for n, f in zip(cvl["names"], cvl["pareto"]) if f]
                 tab.caption.setText(
-                    f"{len(cvl['ids'])} devices that fit and have a price. <b>Pareto front</b> over cost, latency "
-                    f"and energy (green): {', '.join(front[:6]) or 'none'}{'…' if len(front) > 6 else ''}; the dashed "
+                    f"{charts.plural(len(cvl['ids']), 'device')} that fit and have a price. <b>Pareto front</b> over "
+                    f"cost, latency and energy (green): {html.escape(', '.join(front[:6])) or 'none'}{'…' if len(front) > 6 else ''}; the dashed "
                     "staircase is the cost-latency front alone. Hover a point for its figures; click it to select it.")
             elif key == "energy":
                 e = d["energy"]

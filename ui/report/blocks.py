@@ -1,0 +1,188 @@
+"""The report's blocks: things of a known height that a page can hold and paint.
+
+`Html` (flowing text laid out by a QTextDocument), `Chart` (a row of the GUI's own charts,
+drawn as vectors), `Group` (blocks kept on one page), `Flow` (a heading and rows that may
+split across pages between rows) and `PageBreak`. `Blocks` makes them at the page's width: a
+section builder only ever calls it (see `ui.report.sections`).
+"""
+
+from __future__ import annotations
+
+from ui.report.text import CSS, table
+
+_DOCUMENT = None
+
+
+def text_document():
+    """A QTextDocument that loads nothing: HTML in a report never reads a file or URL.
+
+    The texts are escaped (`ui.report.text.esc`); this is the second lock. An `<img>` that
+    slipped through would otherwise be read from disk by QTextDocument.loadResource
+    (`/dev/zero` never ends).
+    """
+    global _DOCUMENT
+    if _DOCUMENT is None:
+        from PySide6.QtGui import QTextDocument
+
+        class _Document(QTextDocument):
+            def loadResource(self, kind, name):  # noqa: N802 - Qt's name
+                return None
+
+        _DOCUMENT = _Document
+    return _DOCUMENT()
+
+
+class Html:
+    """Flowing text laid out by a QTextDocument at the body width."""
+
+    def __init__(self, html_text: str, width: float, font, device):
+        from PySide6.QtGui import QTextOption
+
+        self.doc = text_document()
+        self.doc.documentLayout().setPaintDevice(device)
+        self.doc.setDefaultFont(font)
+        self.doc.setDefaultStyleSheet(CSS)
+        self.doc.setDocumentMargin(0)
+        opt = QTextOption()
+        opt.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
+        self.doc.setDefaultTextOption(opt)
+        self.doc.setHtml(html_text)
+        self.doc.setTextWidth(width)
+        self.height = self.doc.size().height()
+
+    def paint(self, painter, x: float, y: float) -> None:
+        from PySide6.QtCore import QRectF
+
+        painter.save()
+        painter.translate(x, y)
+        self.doc.drawContents(painter, QRectF(0, 0, self.doc.textWidth(), self.height + 1))
+        painter.restore()
+
+
+class Chart:
+    """One row of pyqtgraph plots drawn by `ui.charts`, rendered into the painter as vectors."""
+
+    def __init__(self, draws, width: float, height: float):
+        self.draws = draws  # [callable(plot)], one per plot in the row
+        self.width, self.height = width, height
+
+    def paint(self, painter, x: float, y: float) -> None:
+        import pyqtgraph as pg
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QPainter, QPicture
+        from PySide6.QtWidgets import QApplication
+
+        from ui.theme import LIGHT
+
+        w, h = int(round(self.width)), int(round(self.height))
+        view = pg.GraphicsLayoutWidget()
+        try:
+            view.setBackground(LIGHT.chart_bg)
+            view.resize(w, h)
+            # Plots are stacked (the GUI puts pairs side by side: too narrow on a portrait page).
+            plots = [view.addPlot(row=k, col=0) for k in range(len(self.draws))]
+            for plot, draw in zip(plots, self.draws):
+                plot.setMenuEnabled(False)
+                plot.hideButtons()
+                draw(plot)
+            # The view is never shown: lay it out by hand (what a resize on screen would do).
+            # Axes size themselves to their tick labels while painting, so paint once to a
+            # throw-away picture, let the layout settle, then paint for real.
+            view.resizeEvent(None)
+            QApplication.processEvents()
+            scene = view.scene()
+            scratch = QPicture()
+            p = QPainter(scratch)
+            scene.render(p, QRectF(0, 0, w, h), QRectF(0, 0, w, h))
+            p.end()
+            QApplication.processEvents()
+            view.resizeEvent(None)
+            QApplication.processEvents()
+            items = [it for it in scene.items() if hasattr(it, "setExportMode")]
+            for it in items:  # vector symbols instead of cached pixmaps (pyqtgraph's exporters do this)
+                it.setExportMode(True, {"antialias": True, "background": pg.mkColor(LIGHT.chart_bg),
+                                        "painter": painter})
+            try:
+                scene.render(painter, QRectF(x, y, self.width, self.height), QRectF(0, 0, w, h))
+            finally:
+                for it in items:
+                    it.setExportMode(False)
+        finally:
+            view.close()
+            view.deleteLater()
+
+
+class Group:
+    """Blocks kept together on one page (a heading with its chart and caption)."""
+
+    def __init__(self, blocks, gap: float = 4.0):
+        self.blocks, self.gap = blocks, gap
+        self.height = sum(b.height for b in blocks) + gap * (len(blocks) - 1)
+
+    def paint(self, painter, x: float, y: float) -> None:
+        for b in self.blocks:
+            b.paint(painter, x, y)
+            y += b.height + self.gap
+
+
+class PageBreak:
+    height = 0.0
+
+
+class Flow:
+    """A heading and rows (table rows under a repeated header, or paragraphs) that may split
+    across pages between rows."""
+
+    def __init__(self, make, prefix: str, rows: list[str], header: list[tuple[str, bool]] | None = None):
+        self.make, self.prefix, self.rows, self.header = make, prefix, rows, header
+        base = self.make(self._html([], True)).height
+        self.base_h = {True: base, False: self.make(self._html([], False)).height}
+        self.row_h = [max(1.0, self.make(self._html([r], False)).height - self.base_h[False]) for r in rows]
+        self.height = self.make(self._html(rows, True)).height
+
+    def _html(self, rows: list[str], with_prefix: bool) -> str:
+        body = table(self.header, rows) if self.header else "".join(rows)
+        return (self.prefix if with_prefix else "") + body
+
+    def piece(self, start: int, space: float) -> tuple[Html | None, int]:
+        """The longest run of rows from `start` that fits `space` (None when not even one does)."""
+        first = start == 0
+        total, end = self.base_h[first], start
+        while end < len(self.rows) and total + self.row_h[end] <= space:
+            total += self.row_h[end]
+            end += 1
+        while end > start:
+            block = self.make(self._html(self.rows[start:end], first))
+            if block.height <= space:
+                return block, end
+            end -= 1  # the estimate was short: one row fewer
+        return None, start
+
+
+
+
+class Blocks:
+    """Makes blocks at the page body's width; what a section builder gets.
+
+    width: the body width in painter pixels; paper: "A4" or "Letter" (for the title page).
+    """
+
+    def __init__(self, width: float, font, device, paper: str):
+        self.width, self.font, self.device, self.paper = width, font, device, paper
+
+    def html(self, text: str) -> Html:
+        return Html(text, self.width, self.font, self.device)
+
+    def flow(self, prefix: str, rows: list[str], header: list[tuple[str, bool]] | None = None):
+        """A heading and rows that may split across pages (rows under a repeated table header
+        when `header` is given, else paragraphs)."""
+        return Flow(self.html, prefix, rows, header) if rows else self.html(prefix)
+
+    def chart(self, draws, height: float) -> Chart:
+        return Chart(draws, self.width, height)
+
+    def group(self, blocks) -> Group:
+        return Group(blocks)
+
+    def page_break(self) -> PageBreak:
+        return PageBreak()
