@@ -48,14 +48,27 @@ def _pct(eff: dict, key: str) -> str:
     return f"  ({v * 100:.0f}% of peak)" if isinstance(v, (int, float)) else ""
 
 
+def _spread(cpu: dict, key: str) -> str:
+    m = (cpu.get("measurements") or {}).get(key)
+    if not isinstance(m, dict) or not isinstance(m.get("spread"), (int, float)):
+        return ""
+    return f" ±{m['spread'] * 100:.0f}% ({m.get('reps', '?')} reps)"
+
+
 def print_summary(report: dict, out=sys.stdout) -> None:
     cpu = report.get("cpu") or {}
     eff = cpu.get("efficiency") or {}
     w = out.write
     w(f"CPU  {((report.get('machine') or {}).get('cpu') or {}).get('brand', '')}\n")
-    w(f"  matmul fp32       {_fmt(cpu.get('matmul_fp32_gflops'))} GFLOP/s{_pct(eff, 'fp32')}\n")
-    w(f"  matmul fp64       {_fmt(cpu.get('matmul_fp64_gflops'))} GFLOP/s{_pct(eff, 'fp64')}\n")
-    w(f"  memory bandwidth  {_fmt(cpu.get('memory_bandwidth_gbps'))} GB/s (read + write){_pct(eff, 'memory_bandwidth')}\n")
+    w(f"  matmul fp32       {_fmt(cpu.get('matmul_fp32_gflops'))} GFLOP/s{_spread(cpu, 'matmul_fp32_gflops')}"
+      f"{_pct(eff, 'fp32')}\n")
+    w(f"  matmul fp64       {_fmt(cpu.get('matmul_fp64_gflops'))} GFLOP/s{_spread(cpu, 'matmul_fp64_gflops')}"
+      f"{_pct(eff, 'fp64')}\n")
+    w(f"  memory bandwidth  {_fmt(cpu.get('memory_bandwidth_gbps'))} GB/s (read + write)"
+      f"{_spread(cpu, 'memory_bandwidth_gbps')}{_pct(eff, 'memory_bandwidth')}\n")
+    cond = next(iter((cpu.get("conditions") or {}).values()), None)
+    if isinstance(cond, dict):
+        w(f"  ran on {cond.get('threads', '?')} threads at {cond.get('clock_ghz', '?')} GHz (reported clock)\n")
     lat = cpu.get("latency_by_batch") or {}
     if lat:
         w("  MLP block   batch   latency ms   samples/s   utilisation\n")
@@ -72,6 +85,8 @@ def print_summary(report: dict, out=sys.stdout) -> None:
         w(f"  host-to-device    {_fmt(g.get('host_to_device_gbps'))} GB/s\n")
         if g.get("energy_j_per_tflop") is not None:
             w(f"  energy            {_fmt(g.get('energy_j_per_tflop'), 2)} J/TFLOP at {_fmt(g.get('power_w_under_matmul'), 0)} W\n")
+    for f in report.get("plausibility") or []:
+        w(f"  implausible, not used to calibrate: {f.get('figure')}: {f.get('reason')}\n")
     for e in report.get("errors") or []:
         w(f"  {e.get('kind', 'error')}: {e.get('probe')}: {e.get('message')}\n")
     w(f"{'quick ' if report.get('quick') else ''}probe took {_fmt(report.get('duration_s'))} s"
