@@ -97,6 +97,7 @@ def combined_report(runs, catalog=None, host: str | None = None) -> dict | None:
                 if isinstance(e, dict):
                     take(f"gpus[{i}].latency_by_batch.{batch}.latency_ms", e.get("latency_ms"), run.id, flagged)
 
+    before = copy.deepcopy(out)
     used: set[int] = set()
     combined: dict[str, dict] = {}
     newest_flagged = flagged_figures(newest.report, catalog)
@@ -113,10 +114,31 @@ def combined_report(runs, catalog=None, host: str | None = None) -> dict | None:
         if str(batch).isdigit() and isinstance(e, dict) and isinstance(e.get("latency_ms"), (int, float)) \
                 and e["latency_ms"] > 0:
             e["samples_per_s"] = round(int(batch) / (e["latency_ms"] / 1e3), 2)
+    _rescale_efficiency(before, out)
     out["combined_from"] = [r.id for r in mine if r.id in used]
     out["combined_figures"] = combined
     out["history_run_id"] = newest.id
     return out
+
+
+def _rescale_efficiency(before: dict, after: dict) -> None:
+    """Efficiencies (measured / peak) follow the combined figures: same peak, new figure."""
+    def rescale(eff: dict, key: str, old, new) -> None:
+        if isinstance(eff.get(key), (int, float)) and isinstance(old, (int, float)) and old > 0:
+            eff[key] = round(eff[key] * new / old, 4) if isinstance(new, (int, float)) else None
+
+    cpu_b, cpu_a = before.get("cpu") or {}, after.get("cpu") or {}
+    eff = cpu_a.get("efficiency")
+    if isinstance(eff, dict):
+        for key, ek in (("matmul_fp32_gflops", "fp32"), ("matmul_fp64_gflops", "fp64"),
+                        ("memory_bandwidth_gbps", "memory_bandwidth")):
+            rescale(eff, ek, cpu_b.get(key), cpu_a.get(key))
+    for gb, ga in zip(before.get("gpus") or [], after.get("gpus") or []):
+        if not (isinstance(gb, dict) and isinstance(ga, dict) and isinstance(ga.get("efficiency"), dict)):
+            continue
+        for prec, v in (ga.get("matmul_tflops") or {}).items():
+            rescale(ga["efficiency"], prec, (gb.get("matmul_tflops") or {}).get(prec), v)
+        rescale(ga["efficiency"], "memory_bandwidth", gb.get("memory_bandwidth_gbps"), ga.get("memory_bandwidth_gbps"))
 
 
 def _set_path(report: dict, path: str, value) -> None:

@@ -175,7 +175,7 @@ def machine_option(column: dict, catalog) -> tuple[dict, Calibration | None] | N
     base, _ = found
     row = dict(base)
     row["id"] = column["id"]
-    row["name"] = f"{column['label']}, measured"
+    row["name"] = f"{'This machine' if column['this_machine'] else column['hostname']} (measured {base.get('name')})"
     row["source"] = f"probe of {column['hostname']} ({base.get('name')}: {base.get('source', '')})"
     try:
         cal = calibration_from_report(column["report"], base, catalog)

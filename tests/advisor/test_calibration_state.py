@@ -241,3 +241,14 @@ def test_overhead_comes_from_batch_1_latency_minus_streaming(catalog):
     with History() as h:  # a latency far beyond any launch overhead is not one: not used
         h.add_run(local_report(5000.0, 300.0, lat1=50.0, minutes_ago=1))
     assert stored_calibrations(catalog)["epyc-9654"].overhead_s_per_layer == pytest.approx(cal.overhead_s_per_layer)
+
+
+def test_combined_efficiency_follows_the_combined_figures(catalog):
+    with History() as h:
+        for fp32, m in ((4000.0, 30), (5000.0, 20), (6000.0, 10)):
+            rep = local_report(fp32, 300.0, minutes_ago=m)
+            rep["cpu"]["efficiency"] = {"fp32": round(fp32 / EPYC_FP32_GFLOPS, 4)}
+            h.add_run(rep)
+    rep = load_state(catalog).machine_report
+    assert rep["cpu"]["matmul_fp32_gflops"] == 5000.0
+    assert rep["cpu"]["efficiency"]["fp32"] == pytest.approx(5000 / EPYC_FP32_GFLOPS, abs=1e-3)

@@ -75,6 +75,9 @@ def test_cli_gui_and_pdf_show_the_same_calibrated_numbers(history_and_workload, 
     assert json.dumps(cli["range"], sort_keys=True) == json.dumps(gui["range"], sort_keys=True)
     # this machine's figures: the median of the three runs, everywhere
     assert window.state.probe_report["cpu"]["memory_bandwidth_gbps"] == 300.0
+    table = window.machine.measured
+    row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "CPU memory bandwidth")
+    assert table.item(row, 1).text() == "300.0 GB/s" and table.item(row, 4).text().startswith("median of run(s) ")
     assert pdf_data(wl_path).probe["cpu"]["memory_bandwidth_gbps"] == 300.0
 
     # An import changes nothing until applied, then the GUI follows at once (no restart).

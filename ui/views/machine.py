@@ -51,6 +51,43 @@ def _fig(v, unit="", digits=1):
     return "—" if v is None else (f"{v:,.{digits}f} {unit}".strip() if isinstance(v, (int, float)) else str(v))
 
 
+def _row_keys(report: dict) -> list[str]:
+    """The figure path of each row `set_probe_report` builds, in the same order."""
+    keys = []
+    cpu = report.get("cpu") or {}
+    for key in ("matmul_fp32_gflops", "matmul_fp64_gflops", "memory_bandwidth_gbps"):
+        if cpu.get(key) is not None:
+            keys.append(f"cpu.{key}")
+    if isinstance(cpu.get("latency_by_batch"), dict) and cpu["latency_by_batch"]:
+        keys.append("cpu.latency_by_batch")
+    for i, g in enumerate(report.get("gpus") or []):
+        keys += [f"gpus[{i}].matmul_tflops.{p}" for p in (g.get("matmul_tflops") or {})]
+        if g.get("memory_bandwidth_gbps"):
+            keys.append(f"gpus[{i}].memory_bandwidth_gbps")
+    return keys
+
+
+def _note(report: dict, key: str) -> str:
+    """'±3% over 40 reps; median of runs 4, 7, 9' or 'implausible: ...' for one figure."""
+    for f in report.get("plausibility") or []:
+        if f.get("figure") == key or str(f.get("figure", "")).startswith(key + "."):
+            return f"implausible, not used: {f.get('reason', '')}"
+    parts = []
+    section, _, name = key.partition(".")
+    if section == "cpu":
+        m = ((report.get("cpu") or {}).get("measurements") or {}).get(name)
+    else:
+        idx = int(section[5:-1])
+        gpus = report.get("gpus") or []
+        m = ((gpus[idx] if idx < len(gpus) else {}).get("measurements") or {}).get(name)
+    if isinstance(m, dict) and isinstance(m.get("spread"), (int, float)):
+        parts.append(f"±{m['spread'] * 100:.0f}% over {m.get('reps', '?')} reps")
+    c = (report.get("combined_figures") or {}).get(key)
+    if isinstance(c, dict) and c.get("runs"):
+        parts.append(f"median of run(s) {', '.join(map(str, c['runs']))}")
+    return "; ".join(parts) or "—"
+
+
 class MachineView(QWidget):
     probe_requested = Signal(bool)  # quick?
     cancel_requested = Signal()
@@ -126,9 +163,10 @@ class MachineView(QWidget):
         self.probe_status.setProperty("role", "muted")
         self.probe_status.setObjectName("probe-status")
         pl.addWidget(self.probe_status)
-        self.measured = QTableWidget(0, 4)
+        self.measured = QTableWidget(0, 5)
         self.measured.setObjectName("measured-table")
-        self.measured.setHorizontalHeaderLabels(["Figure", "Measured", "Datasheet / theoretical", "Efficiency"])
+        self.measured.setHorizontalHeaderLabels(["Figure", "Measured", "Datasheet / theoretical", "Efficiency",
+                                                 "Spread and runs"])
         self._table_style(self.measured)
         self.measured.setMinimumHeight(150)
         pl.addWidget(self.measured)
@@ -309,10 +347,16 @@ class MachineView(QWidget):
             when = report.get("timestamp", "")
             mode = "quick" if report.get("quick") else "full"
             errs = report.get("errors") or []
+            combined = report.get("combined_from") or []
+            basis = (f"Figures: the median of {len(combined)} recent plausible run(s) of this machine "
+                     f"(history runs {', '.join(map(str, combined))}); they calibrate this machine's rows."
+                     if combined else "Its figures calibrate this machine's rows.")
             self.probe_status.setText(f"Latest {mode} probe of this machine: {when}, {report.get('duration_s', 0):.1f} s"
                                       + (f"; {len(errs)} probe(s) reported problems: "
                                          + "; ".join(f"{e['probe']}: {e['message']}" for e in errs[:3]) if errs else "")
-                                      + ". Its figures calibrate this machine's rows.")
+                                      + ". " + basis)
+        if report:
+            rows = [(*vals, _note(report, key)) for vals, key in zip(rows, _row_keys(report))]
         self.measured.setRowCount(len(rows))
         for r, vals in enumerate(rows):
             for c, v in enumerate(vals):
