@@ -78,7 +78,11 @@ def test_cli_gui_and_pdf_show_the_same_calibrated_numbers(history_and_workload, 
     table = window.machine.measured
     row = next(r for r in range(table.rowCount()) if table.item(r, 0).text() == "CPU memory bandwidth")
     assert table.item(row, 1).text() == "300.0 GB/s" and table.item(row, 4).text().startswith("median of run(s) ")
-    assert pdf_data(wl_path).probe["cpu"]["memory_bandwidth_gbps"] == 300.0
+    data = pdf_data(wl_path)
+    assert data.probe["cpu"]["memory_bandwidth_gbps"] == 300.0
+    from ui.report.sections.machine import probe_html
+
+    assert "median of the 3 most recent plausible probe run(s)" in probe_html(data)
 
     # An import changes nothing until applied, then the GUI follows at once (no restart).
     f = tmp_path / "h100.json"
