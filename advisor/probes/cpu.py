@@ -55,6 +55,10 @@ def run_conditions() -> dict:
     and the current core clock psutil reports (GHz; None where the OS does not say)."""
     out: dict = {"threads": usable_cpus(),
                  "blas_env": {k: os.environ[k] for k in BLAS_THREAD_VARS if k in os.environ}}
+    try:  # how busy the machine was: a load above the thread count means shared cores
+        out["load_avg_1min"] = round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):  # Windows has no load average
+        pass
     try:
         import psutil
 

@@ -136,3 +136,37 @@ def test_gpu_figures_against_the_datasheet(catalog):
     flags = {f["figure"]: f["kind"] for f in check_report({"cpu": {}, "gpus": [gpu]}, catalog)}
     assert flags == {"gpus[0].matmul_tflops.fp16": "above_peak", "gpus[0].matmul_tflops.fp32": "below_floor",
                      "gpus[0].power_w_under_matmul": "above_tdp"}
+
+
+class FakeClock:
+    """Stands in for the CPU probe module's `time`: each reading is `step` s after the last, so
+    every timed call "takes" `step` and the figure follows from the probe's arithmetic."""
+
+    def __init__(self, step: float):
+        self.step, self.now = step, 0.0
+
+    def perf_counter(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+@pytest.mark.parametrize("probe", ["matmul_fp64", "memory_bandwidth"])
+def test_quick_and_full_measure_the_same_problem(monkeypatch, probe):
+    """Quick and full runs differ only in repetitions: same sizes, same median on a steady clock."""
+    from advisor.probes import Probe, cpu, run_probes
+
+    monkeypatch.setattr(cpu, "STREAM_ARRAY_BYTES", 8 * 2**20)
+    monkeypatch.setattr(cpu, "MAX_MATMUL_N", 256)  # real work stays small; the clock is fake
+    out = {}
+    for quick in (True, False):
+        monkeypatch.setattr(cpu, "time", FakeClock(0.02))
+        fn = getattr(cpu, f"probe_{probe}")
+        report = run_probes(quick, probes=[Probe(f"cpu.{probe}", fn, 0.3)])
+        assert report.errors == []
+        out[quick] = report.cpu
+    key = "matmul_fp64_gflops" if probe == "matmul_fp64" else "memory_bandwidth_gbps"
+    assert out[True][key] == out[False][key] and out[True]["measurements"][key]["spread"] == 0.0
+    if probe == "matmul_fp64":
+        assert out[True]["matmul_fp64_size"] == out[False]["matmul_fp64_size"] == 256
+        assert out[True][key] == round(2 * 256**3 / 0.02 / 1e9, 2)
+    assert "threads" in out[True]["conditions"][probe]
