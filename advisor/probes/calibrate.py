@@ -21,6 +21,9 @@ from advisor.model.calibration import Calibration
 
 #: How many of the newest plausible runs of a device are combined.
 RECENT_RUNS = 5
+#: Runs of one device looked at (newest first): enough for each figure to find RECENT_RUNS
+#: plausible values even when some runs lack it, without reading a long history every time.
+SCAN_RUNS = 4 * RECENT_RUNS
 #: The probe's block (d -> 4d -> d) is about half of a decoder layer's kernels (attention
 #: projections + attention + MLP), so a layer's fixed cost is about twice the block's.
 BLOCKS_PER_LAYER = 2
@@ -238,6 +241,8 @@ def calibrations_from_runs(runs, catalog=None, *, local_rows: dict[str, dict] | 
                 and (local_fingerprints is None or run.fingerprint in local_fingerprints)):
             targets += list(local_rows.items())
         for device_id, row in targets:
+            if len(per_device.get(device_id, ())) >= SCAN_RUNS:
+                continue  # enough recent runs of this device: older ones would not count
             try:
                 cal = calibration_from_report(report, row, catalog, run_id=run.id)
             except BadInput:

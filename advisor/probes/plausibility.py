@@ -6,7 +6,8 @@ A figure is flagged (and never used to calibrate anything) when
 - it is below BELOW_PEAK x that peak (a probe that measured something else: a throttled,
   shared or misconfigured device, or a file someone edited),
 - its repetitions never settled (spread above `measure.UNSETTLED_SPREAD`: another program
-  was using the machine),
+  was using the machine), or the machine was busy while it ran (load average well above the
+  probe's threads),
 - it contradicts another figure of the same run: a bigger batch that finishes a call faster
   than a smaller one (more work on the same weights cannot take less time), or a batch whose
   FLOP rate exceeds the peak (faster per sample than physics allows).
@@ -39,6 +40,10 @@ BOOST_ALLOWANCE = 1.6
 BATCH_CONTRADICTION = 0.8
 #: Board power above this many times the catalog TDP is not a real reading.
 ABOVE_TDP = 1.25
+#: A CPU figure measured while the 1-minute load average exceeded the probe's threads by more
+#: than this was measured on a busy machine (other programs held the cores: on this project's
+#: 2-vCPU box at load 7-10, fp32 matmul ranged 0.4-180 GFLOP/s between runs): flagged.
+BUSY_LOAD_MARGIN = 1.5
 
 
 def _num(v) -> float | None:
@@ -79,6 +84,30 @@ def _unsettled(flags: list, prefix: str, measurements) -> None:
             flags.append(_flag(f"{prefix}.{name}", spread, "unsettled",
                                f"repetitions spread {spread:.0%} (over {UNSETTLED_SPREAD:.0%}): "
                                "something else was using the machine", UNSETTLED_SPREAD))
+
+
+_CONDITION_FIGURES = {"matmul_fp32": ["matmul_fp32_gflops"], "matmul_fp64": ["matmul_fp64_gflops"],
+                      "memory_bandwidth": ["memory_bandwidth_gbps"]}
+
+
+def _busy(flags: list, cpu: dict) -> None:
+    """Flag CPU figures measured while other programs kept the cores busy."""
+    conditions = cpu.get("conditions")
+    if not isinstance(conditions, dict):
+        return
+    for probe, cond in conditions.items():
+        if not isinstance(cond, dict):
+            continue
+        load, threads = _num(cond.get("load_avg_1min")), _num(cond.get("threads"))
+        if load is None or not threads or load <= threads + BUSY_LOAD_MARGIN:
+            continue
+        names = _CONDITION_FIGURES.get(probe)
+        if names is None and probe == "latency_by_batch":
+            names = [f"latency_by_batch.{b}.latency_ms" for b in (cpu.get("latency_by_batch") or {})]
+        for name in names or []:
+            flags.append(_flag(f"cpu.{name}", load, "busy",
+                               f"measured while the machine was busy (load {load:.1f} on {threads:.0f} threads)",
+                               threads + BUSY_LOAD_MARGIN))
 
 
 def _latency(flags: list, prefix: str, lat, peak_gflops, ceiling_gflops) -> None:
@@ -151,7 +180,7 @@ def check_report(report: dict, catalog=None) -> list[dict]:
     """Flags for every implausible figure of a `probe --json` report (see module docstring).
 
     Each flag: {figure: 'cpu.matmul_fp32_gflops' or 'gpus[0].matmul_tflops.bf16' ..., value,
-    kind: above_peak | below_floor | unsettled | contradiction | above_tdp, reason, limit}.
+    kind: above_peak | below_floor | unsettled | busy | contradiction | above_tdp, reason, limit}.
     """
     if not isinstance(report, dict):
         return []
@@ -173,6 +202,7 @@ def check_report(report: dict, catalog=None) -> list[dict]:
                       unit=" GB/s")
         _latency(flags, "cpu", cpu.get("latency_by_batch"), peaks.get("fp32"), peaks.get("fp32_ceiling"))
         _unsettled(flags, "cpu", cpu.get("measurements"))
+        _busy(flags, cpu)
     from hardware_db.loader import PEAK_COLUMNS
 
     for i, g in enumerate(report.get("gpus") or []):

@@ -170,3 +170,14 @@ def test_quick_and_full_measure_the_same_problem(monkeypatch, probe):
         assert out[True]["matmul_fp64_size"] == out[False]["matmul_fp64_size"] == 256
         assert out[True][key] == round(2 * 256**3 / 0.02 / 1e9, 2)
     assert "threads" in out[True]["conditions"][probe]
+
+
+def test_figures_measured_on_a_busy_machine_are_flagged(catalog):
+    rep = _cpu_report()
+    rep["cpu"]["conditions"] = {"matmul_fp32": {"threads": 2, "load_avg_1min": 8.3},
+                                "memory_bandwidth": {"threads": 2, "load_avg_1min": 3.4},
+                                "latency_by_batch": {"threads": 2, "load_avg_1min": 9.0}}
+    flags = {f["figure"]: f for f in check_report(rep, catalog) if f["kind"] == "busy"}
+    assert set(flags) == {"cpu.matmul_fp32_gflops", "cpu.latency_by_batch.1.latency_ms",
+                          "cpu.latency_by_batch.8.latency_ms"}  # 3.4 <= 2 + 1.5: not busy
+    assert flags["cpu.matmul_fp32_gflops"]["reason"] == "measured while the machine was busy (load 8.3 on 2 threads)"
