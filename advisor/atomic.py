@@ -2,17 +2,48 @@
 
 Write to a temporary file in the same directory, fsync, then `os.replace` (atomic on POSIX and
 Windows). If anything fails, the temporary file is removed and the old file is untouched.
+
+On Windows a file another program holds open (a PDF in a viewer, a CSV in a spreadsheet, a
+virus scanner's quick look) cannot be replaced for a moment: `os.replace` raises PermissionError.
+The replace is retried for about two seconds before it is reported as one clear line.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 from advisor.errors import BadInput
+
+REPLACE_RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.4, 0.5, 0.75)  # ~2 s in all
+
+
+def replace_with_retry(src: Path, dst: Path, *, delays=REPLACE_RETRY_DELAYS_S) -> None:
+    """`os.replace(src, dst)`, retried while Windows says the target is in use.
+
+    Only Windows' sharing violations (PermissionError / EACCES from a file held open by another
+    process) are retried; anything else, and the last failure, is raised as it is.
+    """
+    for delay in (*delays, None):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError as e:
+            if delay is None or not _in_use(e):
+                raise
+            time.sleep(delay)
+
+
+def _in_use(e: OSError) -> bool:
+    """A transient 'file in use' (Windows), not a real permission problem (POSIX)."""
+    # winerror 5: access denied, 32: sharing violation, 33: lock violation.
+    return sys.platform == "win32" and (getattr(e, "winerror", None) in (5, 32, 33) or e.errno == errno.EACCES)
 
 
 @contextlib.contextmanager
@@ -47,10 +78,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         yield tmp_path
         with open(tmp_path, "rb+") as f:
             os.fsync(f.fileno())
-        os.replace(tmp_path, target)
+        replace_with_retry(tmp_path, target)
     except OSError as e:
         tmp_path.unlink(missing_ok=True)
-        raise BadInput(f"{target}: cannot write: {e.strerror or e}") from None
+        hint = " (is it open in another program? close it and try again)" if _in_use(e) else ""
+        raise BadInput(f"{target}: cannot write: {e.strerror or e}{hint}") from None
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise

@@ -186,6 +186,32 @@ def _finite(obj):
     return obj
 
 
+def keep_unsaved_run(report: dict, folder: str | Path | None = None) -> Path | None:
+    """A probe run the history could not store, kept as a `probe --json` file so it is not lost
+    (`probe --import FILE` stores it later). Returns the file, or None when even that fails."""
+    from advisor.atomic import write_text_atomic
+    from advisor.errors import BadInput
+
+    if folder is None:
+        from advisor.paths import data_dir
+
+        folder = data_dir() / "unsaved_runs"
+    folder = Path(folder)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"probe-{stamp}.json"
+        n = 1
+        while path.exists():
+            path = folder / f"probe-{stamp}-{n}.json"
+            n += 1
+        write_text_atomic(path, json.dumps(_finite(report), indent=2, sort_keys=True, allow_nan=False) + "\n")
+    except (OSError, BadInput, ValueError) as e:
+        log.warning("probe run not kept: %s", e)
+        return None
+    return path
+
+
 def machine_label(machine: dict) -> str:
     """'host: CPU brand + GPU names', for lists and column headers."""
     cpu = (machine.get("cpu") or {}).get("brand") or "unknown CPU"
@@ -219,6 +245,12 @@ class History:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise HistoryError(f"{self.path}: cannot create folder: {e.strerror or e}") from None
+        try:
+            return self._open_existing()
+        except OSError as e:  # a folder in the way, a file locked by another program (Windows)
+            raise HistoryError(f"{self.path}: cannot open the probe history: {e.strerror or e}") from None
+
+    def _open_existing(self) -> sqlite3.Connection:
         problem = None
         try:
             conn = self._connect()
@@ -243,7 +275,11 @@ class History:
             problem = f"unreadable ({e})"
         except sqlite3.DatabaseError as e:
             problem = f"not a usable database ({e})"
-        aside = self._set_aside()
+        try:
+            aside = self._set_aside()
+        except OSError as e:  # Windows: another program holds the file open
+            raise HistoryError(f"{self.path}: probe history {problem} and it cannot be moved aside "
+                               f"({e.strerror or e}); close other programs using it and try again") from None
         msg = f"{self.path}: probe history {problem}; moved aside to {aside.name} and started a new one"
         self.warnings.append(msg)
         log.warning(msg)
@@ -323,6 +359,8 @@ class History:
             if _is_busy(e):
                 raise HistoryError(f"{self.path}: database is locked by another program; run not saved") from None
             raise HistoryError(f"{self.path}: cannot save the run: {e}") from None
+        except (sqlite3.Error, OSError) as e:  # disk full, read-only medium, a file held by another program
+            raise HistoryError(f"{self.path}: cannot save the run: {getattr(e, 'strerror', None) or e}") from None
 
     def import_file(self, path: str | Path) -> int:
         """Validate a `probe --json` file from another machine and store it; returns the run id.

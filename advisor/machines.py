@@ -194,3 +194,30 @@ def machine_options(runs, catalog, host: str | None = None) -> dict[str, tuple[d
         if opt is not None:
             out[col["id"]] = opt
     return out
+
+
+def is_machine_text(text: str) -> bool:
+    """'machine:colleague', 'machine colleague', 'machine:3fa9…' name a machine of the history."""
+    t = text.strip().lower()
+    return t.startswith("machine:") or t.startswith("machine ")
+
+
+def find_machine(text: str, runs, catalog, host: str | None = None) -> tuple[str, dict, Calibration | None]:
+    """A machine of the probe history named by 'machine:HOSTNAME' (or 'machine:' and the start of
+    its fingerprint) -> (device id, row, calibration) for `machine_option`. BadInput names the
+    machines there are when none or several match."""
+    from advisor.errors import BadInput
+
+    want = text.strip()[len("machine"):].lstrip(": ").strip().lower()
+    cols = machine_columns(runs, catalog, host)
+    hits = [c for c in cols if want and (c["hostname"].lower() == want or c["fingerprint"].startswith(want)
+                                         or (want == "this" and c["this_machine"]))]
+    known = ", ".join(f"machine:{c['hostname']}" for c in cols) or "none (run or import a probe first)"
+    if len(hits) != 1:
+        what = "no machine" if not hits else "several machines"
+        raise BadInput(f"--option: {what} in the probe history match '{text.strip()[:60]}'; known: {known}")
+    opt = machine_option(hits[0], catalog)
+    if opt is None:
+        raise BadInput(f"--option: {text.strip()[:60]}: none of its probed devices is in the catalog")
+    row, cal = opt
+    return hits[0]["id"], row, cal

@@ -210,20 +210,23 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
             n = int(p["inf_devices"][i])
             why.append(f"holds the model ({mem:.0f} GB at {wl.inference.precision}) on "
                        + ("1 device" if n == 1 else f"{n} devices (tensor parallel)"))
-        if wl.model.family == "transformer" and wl.inference.output_tokens:
+        if (wl.model.family == "transformer" and wl.inference.output_tokens
+                and np.isfinite(p["decode_tokens_per_s"][i])):  # unknown without the peak figures: say nothing
             if p["bound_compute"][i]:
                 why.append(f"decode is compute-bound at batch {wl.inference.batch_size}: "
                            f"{p['throughput_tokens_per_s'][i]:,.0f} tokens/s per replica")
             else:
+                bw = f"{t.bandwidth_gbps[i]:,.0f} GB/s gives " if np.isfinite(t.bandwidth_gbps[i]) else ""
                 why.append(f"decode is memory-bound at batch {wl.inference.batch_size}: "
-                           f"{t.bandwidth_gbps[i]:,.0f} GB/s gives {p['decode_tokens_per_s'][i]:,.0f} tokens/s per stream")
+                           f"{bw}{p['decode_tokens_per_s'][i]:,.0f} tokens/s per stream")
         used = p["compute_precision_used"][i]
         want = {"int4": "int4", "int8": "int8", "fp8": "fp8"}.get(wl.inference.precision)
         if want and used and used != want:
             why.append(f"no native {want.upper()} math: runs at the {used.upper()} rate")
         elif want:
             why.append(f"native {want.upper()} math")
-        why.append(f"{p['energy_wh_per_request'][i]:.2g} Wh per request")
+        if np.isfinite(p["energy_wh_per_request"][i]):  # unknown for a device that cannot serve it
+            why.append(f"{p['energy_wh_per_request'][i]:.2g} Wh per request")
     if wl.training is not None and rk.phase != "inference":
         if np.isfinite(p["train_devices"][i]) and np.isfinite(p["time_hours"][i]):
             n = int(p["train_devices"][i])
@@ -240,19 +243,25 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
     if basis == "cloud" and np.isfinite(t.launch_price_usd[i]):
         months = p.get("buy_vs_rent_break_even_months", np.full(len(est), np.nan))[i]
         tail = f"; buying pays off after {months:.0f} months" if np.isfinite(months) else ""
-        why.append(f"{_money(hourly)}/h rented, or {_money(t.launch_price_usd[i])} upfront{tail}")
+        why.append(f"{_money(hourly)}/h rented, or {_money(t.launch_price_usd[i])} per device to buy{tail}")
     elif basis == "cloud":
         why.append(f"{_money(hourly)} per device-hour rented")
     elif basis == "owned":
         years = wl.economics.amortization_years
         note = "" if t.price_note is None or t.price_note[i] in ("", "launch list price") else f" ({t.price_note[i]})"
-        why.append(f"{_money(t.launch_price_usd[i])} upfront{note} over {years:g} years: {_money(hourly)}/h with electricity")
+        why.append(f"{_money(t.launch_price_usd[i])} per device{note}, written off over {years:g} years: "
+                   f"{_money(hourly)}/h with electricity")
     return why
 
 
 def recommend(wl: Workload, catalog, *, top: int | None = None, calibrations: dict[str, Calibration] | None = None,
-              table: DeviceTable | None = None, estimates: Estimates | None = None) -> dict:
-    """The `recommend --json` object: ranked candidates with score, Pareto flag and reasons."""
+              table: DeviceTable | None = None, estimates: Estimates | None = None, plans: bool = False) -> dict:
+    """The `recommend --json` object: ranked candidates with score, Pareto flag and reasons.
+
+    plans=True: each entry carries `plan`, the same object `plan` prints for that device
+    (advisor.plan; a few milliseconds per entry, so the CLI asks for it and the GUI plans the
+    rows it shows).
+    """
     est = estimates or estimate_table(wl, table or device_table(catalog), calibrations=calibrations)
     rk = rank(est)
     best_key = rk.key[rk.order[0]] if len(rk.order) else math.nan
@@ -268,6 +277,13 @@ def recommend(wl: Workload, catalog, *, top: int | None = None, calibrations: di
             "optimized_for": cls, "optimized_for_why": cls_why,
             "why": reasons(rk, int(i), pos),
         })
+        if plans:
+            from advisor.plan import Option, plan_option
+
+            rec["plan"] = plan_option(wl, est.table, Option(str(est.table.ids[i])), calibrations=calibrations)
+            if rec["plan"].get("fits") and rec["plan"].get("meets_latency_slo") is False:
+                rec["why"].insert(0, f"marked: at p{wl.economics.latency_percentile:g} (queueing and the estimate's "
+                                  "range) it misses the latency target; see its plan")
         ranked.append(rec)
     out = {
         "workload": wl.name, "phase": rk.phase, "ranked_by": rk.key_name,

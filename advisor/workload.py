@@ -119,7 +119,8 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
     ),
     "training": (
         FieldSpec("precision", "choice", "Precision", "Math precision while training (bf16 mixed precision "
-                  "is the norm; fp8 on Hopper and later).", required=True, choices=TRAINING_PRECISIONS),
+                  "is the norm; fp8 on Hopper and later).", required=True, choices=TRAINING_PRECISIONS,
+                  default="bf16"),
         _num("tokens", "Training tokens", "Tokens processed over the whole run (transformer).", "tokens",
              lo=0, lo_open=True, hi=1e16),
         _num("samples", "Samples", "Samples per epoch (cnn/generic).", "samples", lo=0, lo_open=True, hi=1e13),
@@ -160,6 +161,27 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
              default=1, lo=0, lo_open=True, hi=50),
         _num("target_utilization", "Target utilisation", "Fraction of a replica's capacity planned for "
              "(headroom for peaks).", default=0.6, lo=0, lo_open=True, hi=1),
+        # Serving sized as finance would defend it (advisor/plan.py). Peak-to-mean 1.7: "for a
+        # globally distributed user base somewhere in the range of 1.6 to 1.7 is typical"
+        # (robustperception.io/do-you-know-your-peak-to-mean-ratio); office-hours traffic is higher.
+        _num("peak_to_average", "Peak-to-average traffic", "Busiest hour's traffic over the day's average: "
+             "1.7 is typical for users spread over time zones; traffic in one country's office hours "
+             "is nearer 3.", default=1.7, lo=1, hi=100),
+        _whole("spare_replicas", "Spare replicas", "Replicas kept on top of those the traffic needs, so "
+               "one can fail without missing the target (1 = N+1).", default=0, lo=0, hi=1000),
+        _num("latency_percentile", "Latency percentile", "The latency target is checked at this "
+             "percentile of requests (queueing wait included), not at the average.", "%",
+             default=95, lo=50, hi=99.9),
+        _num("host_price_usd", "Host price", "Price of one host (case, CPU, board, memory, power supply) "
+             "that holds the GPUs. Default by device class: desktop $2,600, workstation $6,500, "
+             "server $15,000.", "$", lo=0, hi=10_000_000),
+        _num("host_power_w", "Host power", "Average power one host draws besides its GPUs. Default by "
+             "class: desktop 150 W, workstation 400 W, server 1,000 W.", "W", lo=0, hi=100_000),
+        _whole("devices_per_host", "Devices per host", "GPUs one host holds. Default by class: desktop 2, "
+               "workstation 4, server 8.", lo=1, hi=64),
+        _num("hosting_usd_per_host_year", "Hosting per host", "Yearly cost of housing one host "
+             "(colocation rack space, support); 0 for a machine in your office.", "$/year",
+             default=0, lo=0, hi=10_000_000),
     ),
 }
 
@@ -226,6 +248,13 @@ class Economics:
     amortization_years: float = 3
     horizon_years: float = 1
     target_utilization: float = 0.6
+    peak_to_average: float = 1.7
+    spare_replicas: int = 0
+    latency_percentile: float = 95
+    host_price_usd: float | None = None
+    host_power_w: float | None = None
+    devices_per_host: int | None = None
+    hosting_usd_per_host_year: float = 0
 
 
 @dataclass(frozen=True)

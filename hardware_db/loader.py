@@ -111,10 +111,14 @@ _FILLER = frozenset({
     "nvidia", "amd", "intel", "apple", "google", "aws", "amazon", "habana", "qualcomm", "ampere",
     "geforce", "r", "tm", "graphics", "gpu", "gpus", "processor", "accelerator", "card", "chip",
     "with", "the", "w",  # "w/ Radeon 8060S"
+    "founders", "edition",  # "Founders Edition", "Workstation Edition" (every such row says it)
+    # board partners and their series names: a partner card is the chip's card
+    "asus", "rog", "strix", "tuf", "msi", "gigabyte", "aorus", "zotac", "evga", "pny", "palit", "sapphire",
+    "powercolor", "xfx", "asrock", "gaming", "oc",
 })
 # Mac product names around an Apple chip ("MacBook Pro M3 Max", "Mac Studio M2 Ultra"): the
 # "Pro" of "MacBook Pro" must not read as the M3 Pro.
-_MAC_PRODUCT = re.compile(r"\b(?:macbook\s*(?:pro|air)?|mac\s*(?:studio|mini|pro)|imac|mac)\b", re.IGNORECASE)
+_MAC_PRODUCT = re.compile(r"\b(?:macbook\s*(?:pro|air)?(?:\s+1[3-6](?!\d))?|mac\s*(?:studio|mini|pro)|imac|mac)\b", re.IGNORECASE)
 # Figures written into a name, normalised to one token so "80G", "80 GB" and "80GB" agree.
 _MEMORY = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)\s*(?:gb|gib|g)(?!\w)")
 _POWER = re.compile(r"(?<![\w.])(\d{2,5})\s*w(?!\w)")
@@ -245,6 +249,31 @@ class Resolution:
     row: dict
     count: int | None = None
     note: str | None = None
+
+
+def _known(row: dict, col: str) -> bool:
+    v = row.get(col, math.nan)
+    return isinstance(v, float) and math.isfinite(v)
+
+
+def not_ranked_because(row: dict) -> list[str]:
+    """Why a catalog row cannot be estimated or ranked (empty when it can).
+
+    The listing rule (SCHEMA.md): every row with a source is listed; a row is ranked only
+    when the model can compute from it: a dense FP32, FP16 or BF16 peak (the figure every
+    precision falls back to, advisor/precision.py), a memory bandwidth, and (except CPUs,
+    whose memory is the system's) a memory size. Power and price are not required; a row
+    without them is ranked with energy or cost reported as unknown.
+    """
+    why = []
+    if not any(_known(row, PEAK_COLUMNS[p]) for p in ("fp16", "bf16", "fp32")):
+        others = [p for p, c in PEAK_COLUMNS.items() if _known(row, c)]
+        why.append(f"no fp16/bf16/fp32 peak (only {', '.join(others)})" if others else "no peak compute figure")
+    if not _known(row, "memory_bandwidth_gbps"):
+        why.append("no memory bandwidth")
+    if row.get("kind") != "cpu" and not _known(row, "memory_gb"):
+        why.append("no memory size")
+    return why
 
 
 def purchase_price(row: dict) -> tuple[float, str]:

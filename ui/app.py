@@ -10,6 +10,7 @@ import logging
 import os
 import sys
 import time
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -27,19 +28,14 @@ def _needs_offscreen(screenshot: bool) -> bool:
 def install_excepthook(window_getter) -> None:
     """Uncaught exceptions (in slots, timers) show a dialog with the details instead of
     killing the app, and go to the log."""
-    from advisor.paths import log_path
-
     def hook(exc_type, exc, tb):
         import traceback
 
+        from advisor.logfile import log_exception
+
         details = "".join(traceback.format_exception(exc_type, exc, tb))
-        try:
-            path = log_path()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(details + "\n")
-        except OSError:
-            path = None
+        where = log_exception("uncaught exception in the app", (exc_type, exc, tb))
+        path = None if where.startswith("(") else where
         sys.stderr.write(details)
         from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -76,6 +72,50 @@ def _process_age_s() -> float:
         return time.perf_counter()  # interpreter start as a fallback
 
 
+LOCK_FILE = "hwadvisor.lock"
+
+
+def acquire_instance_lock(folder=None):
+    """One window per profile (the config folder: settings, unsaved edits, overlay are shared).
+
+    Returns (lock, "") when this process holds the profile's lock (keep `lock` alive while the
+    window runs), or (None, message) naming the process that holds it. A lock left by a crashed
+    process is taken over (QLockFile checks that its process still runs).
+    """
+    from PySide6.QtCore import QLockFile
+
+    from advisor.paths import config_dir
+
+    folder = Path(folder) if folder is not None else config_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None, ""  # no profile folder: nothing shared to protect; Settings says it is not writable
+    lock = QLockFile(str(folder / LOCK_FILE))
+    lock.setStaleLockTime(0)  # held for the window's whole life: stale only when its process is gone
+    if lock.tryLock(200):
+        return lock, ""
+    if lock.error() == QLockFile.LockFailedError:
+        info = lock.getLockInfo()  # PySide6: (pid, hostname, appname), or a bool first on some versions
+        info = info[1:] if len(info) == 4 else info
+        pid, host = (info[0], info[1]) if info and info[0] else (None, "")
+        who = f"process {pid}" + (f" on {host}" if host else "") if pid else "another process"
+        return None, (f"Hardware Advisor is already running with this profile ({who}). Switch to that window, "
+                      f"or start another profile with HWADVISOR_CONFIG_DIR set to another folder ({folder} is in use).")
+    return lock, ""  # the lock file cannot be written (read-only folder): run without it
+
+
+def configure_app(app) -> None:
+    """Names, desktop id and icon: what the OS shows in title bars, docks and task switchers."""
+    from ui.icon import APP_ID, app_icon
+
+    app.setApplicationName("Hardware Advisor")
+    app.setOrganizationName("hwadvisor")
+    app.setApplicationDisplayName("Hardware Advisor")
+    app.setDesktopFileName(APP_ID)  # Wayland matches the window to the .desktop file (and its icon) by this
+    app.setWindowIcon(app_icon())
+
+
 def run_app(screenshot: str | None = None, *, view: str | None = None, startup_probe: bool = False) -> int:
     """Open the main window (and run the event loop).
 
@@ -96,18 +136,22 @@ def run_app(screenshot: str | None = None, *, view: str | None = None, startup_p
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtWidgets import QApplication
 
-    QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    if QApplication.instance() is None:  # a policy for the application about to be made
+        QGuiApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Hardware Advisor")
-    app.setOrganizationName("hwadvisor")
-    app.setApplicationDisplayName("Hardware Advisor")
+    configure_app(app)
 
     from ui import theme as themes
     from ui.main_window import MainWindow
     from ui.settings import Settings
 
+    instance_lock = None
+    if not screenshot and not startup_probe:  # one-shot renders do not hold the profile
+        instance_lock, message = acquire_instance_lock()
+        if instance_lock is None and message:
+            return _refuse_second_instance(message)
     settings = Settings()
-    themes.apply(app, themes.get(settings.theme))
+    themes.apply(app, themes.resolve(settings.theme, app))
     window = MainWindow(settings, app)
     install_excepthook(lambda: window)
     window.show()
@@ -118,6 +162,9 @@ def run_app(screenshot: str | None = None, *, view: str | None = None, startup_p
         print(f"{_process_age_s():.3f}", flush=True)
         window.close()
         return 0
+    from advisor import logfile  # after the window is shown: logging.handlers costs ~10 ms
+
+    logfile.install()  # warnings and crash details, in a rotating file
     QTimer.singleShot(0, window.build)
     if screenshot:
         return _screenshot(app, window, screenshot, view)
@@ -125,7 +172,21 @@ def run_app(screenshot: str | None = None, *, view: str | None = None, startup_p
     from ui import workers
 
     workers.shutdown()
+    if instance_lock is not None:
+        instance_lock.unlock()
     return rc
+
+
+def _refuse_second_instance(message: str) -> int:
+    """Say why no second window opens: a dialog on a desktop (started from a menu, there is no
+    terminal), and one line on stderr. Exit 2: the user's to resolve."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    print(f"error: {message}", file=sys.stderr)
+    log.warning(message)
+    if QApplication.platformName() != "offscreen":
+        QMessageBox.warning(None, "Hardware Advisor is already running", message)
+    return 2
 
 
 def _screenshot(app, window, path: str, view: str | None) -> int:
@@ -170,13 +231,13 @@ def _screenshot(app, window, path: str, view: str | None) -> int:
 
 def show_view(window, view: str | None) -> None:
     """Bring a view to the front: recommendations | tradeoffs[:<chart key>] | compare | machine."""
-    from ui.main_window import TAB_COMPARE, TAB_MACHINE, TAB_RECOMMEND, TAB_TRADEOFFS
+    from ui.main_window import TAB_COMPARE, TAB_MACHINE, TAB_PLANS, TAB_RECOMMEND, TAB_TRADEOFFS
 
     if not view:
         return
     name, _, sub = view.partition(":")
     tabs = {"recommendations": TAB_RECOMMEND, "tradeoffs": TAB_TRADEOFFS, "compare": TAB_COMPARE,
-            "machine": TAB_MACHINE}
+            "machine": TAB_MACHINE, "plans": TAB_PLANS}
     if name in tabs:
         window.tabs.setCurrentIndex(tabs[name])
     if name == "tradeoffs" and sub and window.tradeoffs is not None:

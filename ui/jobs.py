@@ -76,7 +76,11 @@ def probe_job(progress, cancel, quick: bool, catalog, probes=None):
             with History() as h:
                 data["history_run_id"] = h.add_run(data)
         except Exception as e:
-            warnings.append(f"Run not saved to the history: {e}")
+            from advisor.history import keep_unsaved_run
+
+            kept = keep_unsaved_run(data)
+            warnings.append(f"Run not saved to the history: {e}"
+                            + (f"; it is kept in {kept} (Import probe file stores it later)" if kept else ""))
     hist = history_job(lambda *_: None, cancel, catalog)
     hist["warnings"] = warnings + hist["warnings"]
     return data, hist

@@ -32,9 +32,20 @@ from ui.settings import Settings
 log = logging.getLogger(__name__)
 UNSAVED_FILE = "unsaved_workload.toml"
 
-TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE = range(4)
-TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine")
+TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE, TAB_PLANS = range(5)
+TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine", "Plans")
 WORKLOAD_FILTER = "Workload files (*.toml *.json);;All files (*)"
+
+
+def child_command() -> list[str]:
+    """How to start this app again as a child process: `python -m advisor` (by module, not by
+    file path, so it works from a wheel, a zip or an installer); a frozen build is its own
+    executable and takes the sub-command directly."""
+    import sys
+
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "advisor"]
 
 
 def documents_dir() -> Path:
@@ -43,6 +54,13 @@ def documents_dir() -> Path:
 
     docs = QStandardPaths.writableLocation(QStandardPaths.DocumentsLocation)
     return Path(docs) if docs and Path(docs).is_dir() else Path.home()
+
+
+def default_paper() -> str:
+    """Letter where the locale measures in US units (the US and a few others), else A4."""
+    from PySide6.QtCore import QLocale
+
+    return "Letter" if QLocale().measurementSystem() == QLocale.ImperialUSSystem else "A4"
 
 
 def _placeholder(text: str) -> QLabel:
@@ -107,6 +125,9 @@ class MainWindow(QMainWindow):
             menu.addAction(a)
         if toolbar:
             self.toolbar.addAction(a)
+            button = self.toolbar.widgetForAction(a)  # what a screen reader lands on in the tool bar
+            button.setAccessibleName(text.replace("&", "").rstrip("…"))
+            button.setAccessibleDescription(tip)
         self.addAction(a)
         return a
 
@@ -124,6 +145,8 @@ class MainWindow(QMainWindow):
                                         name="save-as")
         self.recent_menu = f.addMenu("Open &recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self.preset_menu = f.addMenu("&New from preset")  # filled by build(): the presets shipped in the package
+        self.preset_menu.setObjectName("preset-menu")
         f.addSeparator()
         self.toolbar.addSeparator()
         self.act_pdf = self._action("Export &PDF report…", self.export_pdf_dialog, "Ctrl+P",
@@ -138,10 +161,22 @@ class MainWindow(QMainWindow):
         for k, title in enumerate(TAB_TITLES):
             self._action(title, lambda _=False, k=k: self.tabs.setCurrentIndex(k), f"Ctrl+{k + 1}",
                          f"Show {title}", v, name=f"tab-{k}")
+        self._action("Next tab", lambda: self._step_tab(1), "Ctrl+Tab", "Show the next tab", v, name="next-tab")
+        self._action("Previous tab", lambda: self._step_tab(-1), "Ctrl+Shift+Tab", "Show the previous tab", v,
+                     name="previous-tab")
         v.addSeparator()
-        self.act_theme = self._action("&Dark theme", self.toggle_theme, "Ctrl+T", "Switch light/dark", v, name="theme")
+        self.act_theme_system = self._action("Follow the &system colours", self.follow_system_theme, None,
+                                             "Light or dark as the operating system is set", v, name="theme-system")
+        self.act_theme_system.setCheckable(True)
+        self.act_theme_system.setChecked(self.settings.theme == "system")
+        self.act_theme = self._action("&Dark theme", self.toggle_theme, "Ctrl+T",
+                                      "Switch light/dark (stops following the system)", v, name="theme")
         self.act_theme.setCheckable(True)
-        self.act_theme.setChecked(self.settings.theme == "dark")
+        from ui import theme as themes
+
+        self.act_theme.setChecked(themes.resolve(self.settings.theme, self.app).dark)
+        # The OS switching light/dark while the app runs: followed unless the user chose one.
+        self.app.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         m = mb.addMenu("&Machine")
         self.toolbar.addSeparator()
         self.act_quick = self._action("&Quick probe", lambda: self.start_probe(True), "Ctrl+R",
@@ -161,6 +196,9 @@ class MainWindow(QMainWindow):
         for a in (self.act_save, self.act_save_as, self.act_pdf, self.act_csv, self.act_chart, self.act_quick):
             a.setEnabled(False)
 
+    def _step_tab(self, step: int) -> None:
+        self.tabs.setCurrentIndex((self.tabs.currentIndex() + step) % self.tabs.count())
+
     # ---- build (after the window is shown) -------------------------------------------
     def build(self) -> None:
         """Stage 1: catalog, state, form, table, compare, machine view; first compute."""
@@ -170,19 +208,22 @@ class MainWindow(QMainWindow):
         from ui.state import AppState
         from ui.views.compare import CompareView
         from ui.views.machine import MachineView
+        from ui.views.plans import PlansView
         from ui.views.recommendations import RecommendationsView
         from ui.views.workload import WorkloadView
 
-        self.theme = themes.get(self.settings.theme)
+        self.theme = themes.resolve(self.settings.theme, self.app)
         self.state = AppState(self, catalog=load_catalog())
         self.form = WorkloadView()
         self.recommend = RecommendationsView()
         self.compare = CompareView()
         self.machine = MachineView()
+        self.plans = PlansView()
         self.dock.setWidget(self.form)
         self._replace_tab(TAB_RECOMMEND, self.recommend)
         self._replace_tab(TAB_COMPARE, self.compare)
         self._replace_tab(TAB_MACHINE, self.machine)
+        self._replace_tab(TAB_PLANS, self.plans)
         self.tabs.setCurrentIndex(TAB_RECOMMEND)
         self.tradeoffs = None
         st = self.state
@@ -192,6 +233,7 @@ class MainWindow(QMainWindow):
         st.input_error.connect(self._on_input_error)
         st.workload_changed.connect(self.form.set_workload)
         st.results_changed.connect(self._on_results)
+        st.machine_changed.connect(self.plans.set_machine)
         st.compare_changed.connect(self.recommend.model.set_compare)
         st.compare_changed.connect(self.compare.set_devices)
         st.selection_changed.connect(self.recommend.select_device)
@@ -206,6 +248,7 @@ class MainWindow(QMainWindow):
         self.machine.import_requested.connect(self.import_dialog)
         self.presets = list_presets()
         self.form.set_presets([(p.name, p.description) for p in self.presets])
+        self._fill_preset_menu()
         self.apply_theme(self.theme)
         for a in (self.act_save, self.act_save_as, self.act_csv, self.act_chart, self.act_quick):
             a.setEnabled(True)
@@ -447,6 +490,17 @@ class MainWindow(QMainWindow):
             return self.current_path.parent
         return documents_dir()
 
+    def _fill_preset_menu(self) -> None:
+        """File > New from preset: the same presets as the form's picker, through the same signal."""
+        self.preset_menu.clear()
+        for i, preset in enumerate(self.presets):
+            a = self.preset_menu.addAction(preset.name)
+            a.setToolTip(preset.description)
+            a.setStatusTip(preset.description)
+            a.setObjectName(f"preset:{preset.path.stem if preset.path else i}")
+            a.triggered.connect(lambda _=False, i=i: self.form.preset_chosen.emit(i))
+        self.preset_menu.setToolTipsVisible(True)
+
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
         files = self.settings.recent_files
@@ -474,6 +528,7 @@ class MainWindow(QMainWindow):
         t0 = time.perf_counter()
         self.recommend.set_results(results)
         self.compare.set_results(results)
+        self.plans.set_context(results.workload, self.state.catalog, results.calibrations)
         if self.tradeoffs is not None:
             self.tradeoffs.set_results(results)
         draw_ms = (time.perf_counter() - t0) * 1000
@@ -714,15 +769,17 @@ class MainWindow(QMainWindow):
     def export_pdf_dialog(self) -> None:
         if not self.report_available:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export PDF report", str(documents_dir() / "report.pdf"), "PDF (*.pdf)")
+        filters = {"PDF, A4 paper (*.pdf)": "A4", "PDF, US Letter paper (*.pdf)": "Letter"}
+        default = next(k for k, v in filters.items() if v == default_paper())
+        path, chosen = QFileDialog.getSaveFileName(self, "Export PDF report", str(documents_dir() / "report.pdf"),
+                                                   ";;".join(filters), default)
         if path:
-            self.export_pdf(path)
+            self.export_pdf(path, page_size=filters.get(chosen, default_paper()))
 
-    def export_pdf(self, path: str):
-        """Write the PDF in a child process running `main.py report`: the very command a script
+    def export_pdf(self, path: str, page_size: str = "A4"):
+        """Write the PDF in a child process running `hwadvisor report`: the very command a script
         would run (so both give the same report), and the window never waits on it. Returns
         the QProcess (tests wait on its `finished`)."""
-        import sys
         import tempfile
 
         from PySide6.QtCore import QProcess, QProcessEnvironment
@@ -736,16 +793,21 @@ class MainWindow(QMainWindow):
         folder = tempfile.mkdtemp(prefix="hwadvisor-report-")
         wl_file = Path(folder) / "workload.toml"
         wl_file.write_text(dumps_toml(st.workload), encoding="utf-8")
-        args = [str(Path(__file__).resolve().parent.parent / "main.py"), "report",
-                "--workload", str(wl_file), "--out", path]
+        args = [*child_command(), "report", "--workload", str(wl_file), "--out", path, "--page-size", page_size]
         for dev in sorted(st.compare):
             args += ["--device", dev]
         env = QProcessEnvironment.systemEnvironment()
         env.insert("QT_QPA_PLATFORM", "offscreen")  # the child draws, it never shows a window
+        # `-m advisor` must find the package this window runs from, even from a checkout that
+        # was never installed and a working folder elsewhere.
+        import advisor
+
+        root = str(Path(advisor.__file__).resolve().parent.parent)
+        env.insert("PYTHONPATH", os.pathsep.join(p for p in (root, env.value("PYTHONPATH", "")) if p))
         proc = QProcess(self)
         proc.setProcessEnvironment(env)
-        proc.setProgram(sys.executable)
-        proc.setArguments(args)
+        proc.setProgram(args[0])
+        proc.setArguments(args[1:])
         self._report_process = proc
         self.act_cancel.setEnabled(True)
         self.statusBar().showMessage(f"Writing {path}… (Esc cancels)")
@@ -781,11 +843,34 @@ class MainWindow(QMainWindow):
 
     # ---- theme, messages, close -----------------------------------------------------------
     def toggle_theme(self) -> None:
+        """A fixed light or dark theme: the user's override of the OS scheme, kept across starts."""
         from ui import theme as themes
 
         name = "dark" if self.act_theme.isChecked() else "light"
         self.settings.theme = name
+        self.act_theme_system.setChecked(False)
         self.apply_theme(themes.get(name))
+
+    def follow_system_theme(self) -> None:
+        """Follow the OS colour scheme again (ticked), or keep the current look fixed (unticked)."""
+        from ui import theme as themes
+
+        if self.act_theme_system.isChecked():
+            self.settings.theme = "system"
+            theme = themes.resolve("system", self.app)
+            self.act_theme.setChecked(theme.dark)
+            self.apply_theme(theme)
+        else:
+            self.settings.theme = self.theme.name
+
+    def _on_system_scheme(self, *_):
+        from ui import theme as themes
+
+        if self.settings.theme == "system":
+            theme = themes.resolve("system", self.app)
+            self.act_theme.setChecked(theme.dark)
+            if theme is not getattr(self, "theme", None):
+                self.apply_theme(theme)
 
     def apply_theme(self, theme) -> None:
         from ui import theme as themes
@@ -798,22 +883,31 @@ class MainWindow(QMainWindow):
             if self.tradeoffs is not None:
                 self.tradeoffs.set_theme(theme)
 
-    def notify(self, title: str, text: str, level: str = "info") -> None:
-        """Tell the user something without blocking (window-modal box, status bar)."""
+    def notify(self, title: str, text: str, level: str = "info", *, status: str | None = None) -> None:
+        """Tell the user something without blocking (window-modal box, status bar). Plain text
+        always: messages quote file names and values from files. `status`: a one-line form
+        for the status bar (default: the text, its lines joined)."""
         self.last_message = text
-        self.statusBar().showMessage(text, 8000)
+        self.statusBar().showMessage(status if status is not None else " ".join(text.split("\n")), 8000)
         if QApplication.platformName() == "offscreen":
             log.warning("%s: %s", title, text)
             return
         icon = {"warning": QMessageBox.Warning, "error": QMessageBox.Critical}.get(level, QMessageBox.Information)
         box = QMessageBox(icon, title, text, QMessageBox.Ok, self)
+        box.setTextFormat(Qt.PlainText)
         box.setAttribute(Qt.WA_DeleteOnClose)
         box.open()
 
+    def shortcut_list(self) -> list[tuple[str, str]]:
+        """(keys, what they do) for every action with a shortcut, in menu order."""
+        return [(a.shortcut().toString(QKeySequence.NativeText), a.text().replace("&", "").rstrip("…"))
+                for a in self.actions() if not a.shortcut().isEmpty()]
+
     def show_shortcuts(self) -> None:
-        lines = [f"<tr><td><b>{a.shortcut().toString(QKeySequence.NativeText)}</b></td><td>{a.text().replace('&', '')}</td></tr>"
-                 for a in self.actions() if not a.shortcut().isEmpty()]
-        self.notify("Keyboard shortcuts", "<table cellpadding=3>" + "".join(lines) + "</table>")
+        """F1: the shortcuts as plain text (one line each in the box; one line in the status bar)."""
+        items = self.shortcut_list()
+        self.notify("Keyboard shortcuts", "\n".join(f"{keys}\t{what}" for keys, what in items),
+                    status=" · ".join(f"{keys} {what}" for keys, what in items))
 
     def show_about(self) -> None:
         from advisor import __version__

@@ -1,5 +1,5 @@
-"""Workload presets: the TOML files in `workloads/`, plus one built-in default so the app has
-something to show on a fresh checkout."""
+"""Workload presets for the GUI: the built-in presets shipped in the package
+(`advisor/presets/`), plus one built-in default should none of them load."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-log = logging.getLogger(__name__)
+from advisor.presets import PRESET_DIR as WORKLOADS_DIR  # the folder the presets ship in
 
-WORKLOADS_DIR = Path(__file__).resolve().parent.parent / "workloads"
-#: Preferred default preset file stems, best first.
-DEFAULT_STEMS = ("chat_7b_workstation", "chat_7b", "serve_7b_chat")
+log = logging.getLogger(__name__)
 
 BUILTIN_DEFAULT = {
     "name": "Serve a 7B chat model",
@@ -33,12 +31,15 @@ class Preset:
 
 
 def list_presets(folder: Path = WORKLOADS_DIR) -> list[Preset]:
-    """Every valid preset in `folder` (invalid files are logged and skipped), default first."""
+    """Every valid preset in `folder` (invalid files are logged and skipped), in the order of
+    `hwadvisor presets` (the default first)."""
     from advisor.errors import BadInput
     from advisor.workload import load_workload
 
     presets: list[Preset] = []
-    for path in sorted(folder.glob("*.toml")) + sorted(folder.glob("*.json")):
+    from advisor.presets import sort_key
+
+    for path in sorted(list(folder.glob("*.toml")) + list(folder.glob("*.json")), key=lambda p: sort_key(p.stem)):
         try:
             wl = load_workload(path)
         except BadInput as e:
@@ -47,6 +48,4 @@ def list_presets(folder: Path = WORKLOADS_DIR) -> list[Preset]:
         presets.append(Preset(wl.name or path.stem, wl.description, path, wl.to_dict()))
     if not presets:
         presets.append(Preset(BUILTIN_DEFAULT["name"], BUILTIN_DEFAULT["description"], None, BUILTIN_DEFAULT))
-    rank = {stem: i for i, stem in enumerate(DEFAULT_STEMS)}
-    presets.sort(key=lambda p: rank.get(p.path.stem if p.path else "", len(rank)))
     return presets

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from advisor.cli.common import add_catalog_arg, examples
+from advisor.cli.common import add_catalog_arg, add_workload_args, examples, load_workload_for
 from advisor.errors import BadInput
 
 
@@ -19,24 +19,28 @@ def register(sub) -> None:
                     "with memory fit, latency, throughput, energy and cost (with low-high ranges), the trade-off "
                     "charts, the training-vs-serving cost split, this machine's probe figures, the assumptions and "
                     "the source of every catalog row used. Works with no display; the file is written atomically.",
-        epilog=examples("hwadvisor report --workload workloads/chat_7b_workstation.toml --out advice.pdf",
-                        "hwadvisor report --workload workloads/pretrain_7b_2t.toml --out pretrain.pdf "
+        epilog=examples("hwadvisor report --preset chat_7b_workstation --out advice.pdf",
+                        "hwadvisor report --preset pretrain_7b_2t --out pretrain.pdf "
                         "--device 'h100 sxm' --device mi300x --page-size Letter"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    from advisor.cli.common import add_workload_args
-
     add_workload_args(p)
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write (replaced atomically)")
     p.add_argument("--device", action="append", default=[], metavar="DEV",
                    help="a device to compare as well as the top candidates (repeatable; id, name or alias)")
+    p.add_argument("--option", action="append", default=[], metavar="'[N x] DEVICE'",
+                   help="an option for the 'What to buy' section, e.g. '2x rtx 4090' or 'this machine' (repeatable)")
+    p.add_argument("--own", action="append", default=[], metavar="'[N x] DEVICE'",
+                   help="hardware you already have, e.g. '1x rtx 4090' (repeatable)")
+    p.add_argument("--price", action="append", default=[], metavar="DEVICE=USD",
+                   help="a purchase price for the plans (repeatable)")
     p.add_argument("--page-size", default="A4", metavar="A4|Letter", help="paper size (default A4)")
     add_catalog_arg(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    from advisor.cli.common import load_catalog_for, load_workload_for
+    from advisor.cli.common import load_catalog_for
 
     size = str(args.page_size).strip().lower()
     if size not in ("a4", "letter"):
@@ -44,10 +48,24 @@ def run(args) -> int:
     wl = load_workload_for(args)
     cat = load_catalog_for(args)
     devices = [cat.resolve(d)["id"] for d in args.device]
+    from advisor.plan import parse_option, parse_owned, parse_prices
+
+    machine = None
+    from advisor.plan import _is_this_machine
+
+    if any(_is_this_machine(t) for t in [*args.option, *args.own]):
+        from advisor.detect import detect_machine
+
+        machine = detect_machine(cat, fast=True)
+    for t in args.option:  # bad options are reported before any Qt import
+        parse_option(t, cat, machine=machine)
+    parse_owned(args.own, cat, machine=machine)
+    parse_prices(args.price, cat)
 
     from ui.report import check_output_path, write_report_info  # Qt is imported only from here on
 
     check_output_path(args.out)
-    path, pages = write_report_info(args.out, wl, catalog=cat, devices=devices, page_size=size)
+    path, pages = write_report_info(args.out, wl, catalog=cat, devices=devices, page_size=size, machine=machine,
+                                    options=args.option or None, owned=args.own, prices=args.price)
     print(f"wrote {path} ({pages} pages)")
     return 0

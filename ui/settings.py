@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 FILE_NAME = "gui.ini"
 MAX_RECENT = 8
-DEFAULTS = {"theme": "light", "electricity_usd_per_kwh": 0.12, "last_workload": "", "recent_files": []}
+DEFAULTS = {"theme": "system", "electricity_usd_per_kwh": 0.12, "last_workload": "", "recent_files": []}
 
 
 def settings_path() -> Path:
@@ -47,7 +47,7 @@ class Settings:
 
     @staticmethod
     def _values_ok(qs: QSettings) -> bool:
-        theme = qs.value("theme", "light")
+        theme = qs.value("theme", DEFAULTS["theme"])
         if not isinstance(theme, str):
             return False
         price = qs.value("electricity_usd_per_kwh", 0.12)
@@ -73,7 +73,7 @@ class Settings:
     @property
     def theme(self) -> str:
         v = self._qs.value("theme", DEFAULTS["theme"])
-        return v if v in ("light", "dark") else DEFAULTS["theme"]
+        return v if v in ("system", "light", "dark") else DEFAULTS["theme"]  # system: follow the OS
 
     @theme.setter
     def theme(self, name: str) -> None:

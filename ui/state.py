@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 30
 MAX_COMPARE = 4
+PLANNED_TOP = 25  # ranked devices whose purchase plan the recommendations table shows
 LOCAL_CPU_ID = "this-machine-cpu"
 
 
@@ -53,6 +54,25 @@ class Results:
     local: dict[int, str]  # device index -> "this machine" label
     compute_ms: float
     _reasons: dict = field(default_factory=dict)
+    calibrations: dict | None = None
+    _plans: dict = field(default_factory=dict)
+
+    def plan(self, i: int) -> dict | None:
+        """The purchase plan (advisor.plan) of device `i`, for the top PLANNED_TOP ranked devices
+        (None for the rest: a plan takes a few milliseconds, the table has hundreds of rows)."""
+        if i not in self._plans:
+            pos = self.position(i)
+            self._plans[i] = None
+            if pos is not None and pos < PLANNED_TOP:
+                from advisor.plan import Option, plan_option
+
+                try:
+                    self._plans[i] = plan_option(self.workload, self.estimates.table,
+                                                 Option(str(self.estimates.table.ids[i])),
+                                                 calibrations=self.calibrations)
+                except (BadInput, ValueError, KeyError, ZeroDivisionError) as e:
+                    log.warning("no plan for %s: %s", self.estimates.table.ids[i], e)
+        return self._plans[i]
 
     @property
     def charts(self) -> dict:
@@ -340,6 +360,6 @@ class AppState(QObject):
             return charts
 
         ms = (time.perf_counter() - t0) * 1000
-        self.results = Results(wl, est, rk, make_charts, focus, local, ms)
+        self.results = Results(wl, est, rk, make_charts, focus, local, ms, calibrations=cal)
         self.results_changed.emit(self.results)
         return self.results

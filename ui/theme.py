@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 THEMES = ("light", "dark")
+#: What the user may choose: follow the OS colour scheme (the default), or a fixed theme.
+CHOICES = ("system",) + THEMES
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,27 @@ def get(name: str | None) -> Theme:
     return DARK if name == "dark" else LIGHT
 
 
+def system_scheme(app=None) -> str | None:
+    """The OS colour scheme Qt reports ('light' or 'dark'), or None when it cannot tell
+    (offscreen, old desktops): QStyleHints.colorScheme, Qt >= 6.5."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QGuiApplication
+
+    app = app or QGuiApplication.instance()
+    if app is None:
+        return None
+    scheme = app.styleHints().colorScheme()
+    return {Qt.ColorScheme.Dark: "dark", Qt.ColorScheme.Light: "light"}.get(scheme)
+
+
+def resolve(choice: str | None, app=None) -> Theme:
+    """The theme to draw with: the user's fixed choice, or for 'system' the OS scheme (light
+    when the OS does not say)."""
+    if choice == "system":
+        return get(system_scheme(app) or "light")
+    return get(choice)
+
+
 def apply(app, theme: Theme) -> None:
     """Set the Fusion style, a full QPalette and a small style sheet on `app`."""
     from PySide6.QtGui import QColor, QPalette
@@ -92,6 +115,8 @@ def style_sheet(t: Theme) -> str:
                  background: {t.base}; }}
     QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; font-weight: 600; color: {t.text}; }}
     QLabel[role="error"] {{ color: {t.error}; }}
+    QLabel[role="banner-error"] {{ color: {t.error}; background: {t.base}; border: 1px solid {t.error};
+                                   border-radius: 4px; }}
     QLabel[role="muted"] {{ color: {t.muted}; }}
     QLabel[role="title"] {{ font-size: 15pt; font-weight: 600; }}
     QLabel[role="headline"] {{ font-size: 11pt; font-weight: 600; }}
@@ -101,5 +126,7 @@ def style_sheet(t: Theme) -> str:
     QLineEdit[invalid="true"] {{ border: 1px solid {t.error}; border-radius: 3px; }}
     QTabBar::tab {{ padding: 6px 14px; }}
     QTableView {{ gridline-color: {t.border}; }}
+    QTableView, QTextBrowser {{ border: 1px solid {t.border}; }}
+    QTableView:focus, QTextBrowser:focus {{ border: 2px solid {t.accent}; }}
     QHeaderView::section {{ padding: 4px 6px; font-weight: 600; }}
     """

@@ -11,7 +11,6 @@ import argparse
 import json
 import logging
 import sys
-import traceback
 from collections.abc import Callable
 
 from advisor.errors import BadInput
@@ -26,7 +25,7 @@ class _Parser(argparse.ArgumentParser):
         raise BadInput(f"{self.prog}: {message} (see --help)")
 
 
-HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe", "models")
+HEADLESS_COMMANDS = ("detect", "devices", "estimate", "recommend", "probe", "models", "presets", "plan")
 
 
 def _headless_modules():
@@ -39,7 +38,7 @@ def build_parser(extra: Callable | None = None) -> argparse.ArgumentParser:
     parser = _Parser(
         prog="hwadvisor",
         description="Training-vs-inference hardware advisor. With no command, opens the desktop app.",
-        epilog="Examples:\n  hwadvisor detect --json\n  hwadvisor recommend --workload workloads/chat_7b_workstation.toml\n"
+        epilog="Examples:\n  hwadvisor detect --json\n  hwadvisor presets\n  hwadvisor recommend --preset chat_7b_workstation\n"
                "  hwadvisor estimate --workload w.toml --device 'h100 sxm' --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -70,16 +69,9 @@ def _clean(obj):
 
 
 def _log_internal_error() -> str:
-    from advisor.paths import log_path
+    from advisor.logfile import log_exception
 
-    path = log_path()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "a", encoding="utf-8") as f:
-            f.write(traceback.format_exc() + "\n")
-        return str(path)
-    except OSError:
-        return "(log not writable)"
+    return log_exception("internal error in the command line", sys.exc_info())
 
 
 def run(argv: list[str] | None = None, *, extra: Callable | None = None, default: Callable | None = None) -> int:

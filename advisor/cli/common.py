@@ -24,15 +24,20 @@ def examples(*lines: str) -> str:
     return "examples:\n" + "\n".join(f"  {ln}" for ln in lines)
 
 
-def add_workload_args(p: argparse.ArgumentParser) -> None:
-    """--workload FILE and --model-config FILE (a Hugging Face config.json that fills [model])."""
-    p.add_argument("--workload", required=True, metavar="FILE", help="workload file (TOML or JSON)")
+def add_workload_args(p: argparse.ArgumentParser, required: bool = True) -> None:
+    """`--workload FILE` or `--preset NAME` (a built-in workload, see `hwadvisor presets`), one of
+    them; and `--model-config FILE` (a Hugging Face config.json that fills [model])."""
+    g = p.add_mutually_exclusive_group(required=required)
+    g.add_argument("--workload", metavar="FILE", help="workload file (TOML or JSON)")
+    g.add_argument("--preset", metavar="NAME", help="a built-in workload instead of a file (list: hwadvisor presets)")
     p.add_argument("--model-config", metavar="FILE",
                    help="a Hugging Face config.json whose shape (layers, heads, experts ...) replaces the workload's [model]")
 
 
 def load_workload_for(args):
-    """The workload of --workload, its [model] filled from --model-config when given."""
+    """The workload of `--workload FILE` or `--preset NAME`, its [model] filled from
+    `--model-config` when given; BadInput names what is wrong."""
+    from advisor.errors import BadInput
     from advisor.workload import load_workload
 
     overrides = None
@@ -40,4 +45,10 @@ def load_workload_for(args):
         from advisor.models import model_fields_from_config
 
         overrides = model_fields_from_config(args.model_config)
-    return load_workload(args.workload, overrides)
+    if getattr(args, "preset", None):
+        from advisor.presets import find_preset_file
+
+        return load_workload(find_preset_file(args.preset), overrides)
+    if getattr(args, "workload", None):
+        return load_workload(args.workload, overrides)
+    raise BadInput("one of --workload FILE or --preset NAME is required")

@@ -181,7 +181,11 @@ def run(args) -> int:
                     print(f"warning: {w}", file=sys.stderr)
                 data["history_run_id"] = history.add_run(report.to_dict())
         except HistoryError as e:
-            print(f"warning: {e}", file=sys.stderr)
+            from advisor.history import keep_unsaved_run
+
+            kept = keep_unsaved_run(report.to_dict())
+            print(f"warning: {e}" + (f"; the run is kept in {kept} (store it later with probe --import)"
+                                     if kept else ""), file=sys.stderr)
     if args.json:
         print_json(data)
     else:

@@ -12,6 +12,7 @@ Memory sizes are in GiB (2**30 bytes), as OS tools and nvidia-smi report them.
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, replace
 
@@ -82,7 +83,7 @@ def detect_machine(catalog=None, *, cpu_info: dict | None = None, fast: bool = F
     """
     import psutil
 
-    from advisor.detect import amd, apple, gpus
+    from advisor.detect import amd, apple, gpus, intel
 
     t0 = time.perf_counter()
     warnings: list[str] = []
@@ -94,16 +95,28 @@ def detect_machine(catalog=None, *, cpu_info: dict | None = None, fast: bool = F
         warnings.append(f"CPU brand not detectable: py-cpuinfo failed ({cpu_info['_error']}).")
     vm = psutil.virtual_memory()
 
+    scanned = amd.pci_scannable()
     pci = amd.scan_pci()
     nv = gpus.detect_nvidia(catalog, tuple(d.bus_id for d in pci if d.vendor == amd.VENDOR_NVIDIA))
     found = list(nv.gpus)
     warnings.extend(nv.warnings)
-    amd_gpus, amd_warnings, amd_status = amd.detect_amd(catalog, pci)
+    amd_gpus, amd_warnings, amd_status = amd.detect_amd(catalog, pci, scanned=scanned)
     found.extend(replace(g, index=len(found) + i) for i, g in enumerate(amd_gpus))
     warnings.extend(amd_warnings)
+    intel_gpus, intel_warnings, intel_status = intel.detect_intel(catalog, pci, scanned=scanned)
+    found.extend(replace(g, index=len(found) + i) for i, g in enumerate(intel_gpus))
+    warnings.extend(intel_warnings)
     apple_gpu, apple_status = apple.detect_apple(catalog)
     if apple_gpu is not None:
         found.append(replace(apple_gpu, index=len(found)))
+    elif sys.platform == "darwin":  # an Intel Mac: its Radeon (or other) GPUs, from system_profiler
+        mac = apple.discrete_gpus(apple.displays(), catalog)
+        found.extend(replace(g, index=len(found) + i) for i, g in enumerate(mac))
+        for vendor in ("AMD", "Intel"):
+            n = sum(g.vendor == vendor for g in mac)
+            if n:
+                status = f"{n} GPU(s) via system_profiler"
+                amd_status, intel_status = (status, intel_status) if vendor == "AMD" else (amd_status, status)
     return MachineInfo(
         cpu=cpu,
         memory_gb=round(vm.total / 2**30, 1),
@@ -112,7 +125,7 @@ def detect_machine(catalog=None, *, cpu_info: dict | None = None, fast: bool = F
         driver_version=nv.driver_version,
         cuda_version=nv.cuda_version,
         warnings=tuple(warnings),
-        gpu_backends=(("nvidia", nv.status), ("amd", amd_status), ("apple", apple_status)),
+        gpu_backends=(("nvidia", nv.status), ("amd", amd_status), ("intel", intel_status), ("apple", apple_status)),
         nvml_source=nv.source,
         detect_ms=round((time.perf_counter() - t0) * 1000, 1),
     )

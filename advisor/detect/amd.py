@@ -42,10 +42,17 @@ def _read(path: str) -> str | None:
         return None
 
 
-def scan_pci(root: str = PCI_ROOT) -> tuple[PciDevice, ...]:
+def pci_scannable(platform: str | None = None) -> bool:
+    """Whether this OS has a PCI bus to read (Linux sysfs); elsewhere "no device found" would be a guess."""
+    return (platform or sys.platform).startswith("linux") and os.path.isdir(PCI_ROOT)
+
+
+def scan_pci(root: str | None = None) -> tuple[PciDevice, ...]:
     """Display/accelerator devices on the PCI bus; () where there is no sysfs (macOS, Windows)."""
-    if not sys.platform.startswith("linux") and root == PCI_ROOT:
-        return ()
+    if root is None:
+        if not pci_scannable():
+            return ()
+        root = PCI_ROOT
     try:
         entries = sorted(os.listdir(root))
     except OSError:
@@ -107,12 +114,22 @@ def _amd_gpu(index: int, name: str, memory: int | None, catalog, how: str, bus_i
     )
 
 
-def detect_amd(catalog, pci: tuple[PciDevice, ...]) -> tuple[list[GpuInfo], list[str], str]:
-    """(AMD GPUs, warnings, one status line)."""
+def detect_amd(catalog, pci: tuple[PciDevice, ...], *, scanned: bool = True,
+               platform: str | None = None) -> tuple[list[GpuInfo], list[str], str]:
+    """(AMD GPUs, warnings, one status line).
+
+    `scanned`: whether `pci` comes from a PCI bus that could be read (Linux); without it the
+    status never claims the bus has no AMD GPU.
+    """
     amd = [d for d in pci if d.vendor == VENDOR_AMD]
     try:
         gpus, failure = _amdsmi_gpus(catalog)
     except ImportError:
+        if not scanned:
+            from advisor.detect.intel import os_name, unscanned_bus
+
+            return [], [], (f"not detectable on {os_name(platform)}: amdsmi (ROCm) is not installed "
+                            f"and {unscanned_bus(platform)}")
         if not amd:
             return [], [], "not detectable: amdsmi is not installed (and no AMD GPU on the PCI bus)"
         gpus = []

@@ -1,11 +1,15 @@
-"""Apple Silicon (macOS only): the SoC, its unified memory and GPU core count, via `sysctl`/`ioreg`.
+"""Macs: the Apple Silicon SoC, its unified memory and GPU core count (`sysctl`, `ioreg`, and
+`system_profiler SPDisplaysDataType` when ioreg gives no core count), and the discrete GPUs of
+Intel Macs (`system_profiler`: model, vendor, VRAM).
 
-Both tools ship with macOS and answer in milliseconds; no extra dependency. Parsing is kept
-apart from running them so it is tested on any platform.
+The tools ship with macOS; sysctl and ioreg answer in milliseconds, system_profiler in about a
+second, so it runs only when the others cannot say. Parsing is kept apart from running them so
+it is tested on any platform with recorded output.
 """
 
 from __future__ import annotations
 
+import json
 import platform
 import re
 import subprocess
@@ -38,9 +42,81 @@ def parse_gpu_cores(ioreg_text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _run(args: list[str]) -> str:
+_SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*(GB|MB|TB)", re.I)
+_VENDORS = {"apple": "Apple", "amd": "AMD", "ati": "AMD", "intel": "Intel", "nvidia": "NVIDIA"}
+
+
+def _size_bytes(text) -> int | None:
+    m = _SIZE.search(str(text or ""))
+    if not m:
+        return None
+    return int(float(m.group(1)) * {"mb": 2**20, "gb": 2**30, "tb": 2**40}[m.group(2).lower()])
+
+
+def parse_displays(text: str) -> list[dict]:
+    """`system_profiler -json SPDisplaysDataType` as [{model, vendor, cores, vram_bytes, builtin}];
+    [] for output that is not that JSON."""
     try:
-        return subprocess.run(args, capture_output=True, text=True, timeout=5, check=False).stdout
+        rows = json.loads(text or "{}").get("SPDisplaysDataType") or []
+    except (json.JSONDecodeError, AttributeError, TypeError):
+        return []
+    out = []
+    for row in rows if isinstance(rows, list) else []:
+        if not isinstance(row, dict):
+            continue
+        model = str(row.get("sppci_model") or row.get("_name") or "").strip()
+        if not model:
+            continue
+        raw_vendor = str(row.get("spdisplays_vendor") or "").lower().removeprefix("sppci_vendor_")
+        vendor = next((v for k, v in _VENDORS.items() if raw_vendor.startswith(k) or model.lower().startswith(k)), "")
+        cores = re.search(r"\d+", str(row.get("sppci_cores") or ""))
+        vram = None
+        for key in ("spdisplays_vram", "spdisplays_vram_shared"):
+            vram = _size_bytes(row.get(key))
+            if vram:
+                break
+        out.append({"model": model[:120], "vendor": vendor, "cores": int(cores.group()) if cores else None,
+                    "vram_bytes": vram, "builtin": row.get("sppci_bus") == "spdisplays_builtin"})
+    return out
+
+
+def discrete_gpus(displays: list[dict], catalog) -> list[GpuInfo]:
+    """An Intel Mac's GPUs other than Apple's, from `parse_displays`, matched to the catalog by
+    name and VRAM; integrated Intel graphics (shared memory, built in) are left out."""
+    from advisor.detect.match import Measured
+
+    out = []
+    for d in displays:
+        if d["vendor"] in ("Apple", "") or (d["vendor"] == "Intel" and (d["builtin"] or not d["vram_bytes"])):
+            continue
+        memory = d["vram_bytes"]
+        m = match_device(catalog, d["model"], kinds=("gpu",),
+                         measured=Measured(memory_bytes=float(memory) if memory else float("nan")))
+        row = m.row
+        bw = row["memory_bandwidth_gbps"] if row and row["memory_bandwidth_gbps"] == row["memory_bandwidth_gbps"] else None
+        out.append(GpuInfo(
+            index=len(out), vendor=d["vendor"], name=d["model"], memory_gb=round(memory / 2**30, 1) if memory else None,
+            catalog_id=m.id, catalog_name=row["name"] if row else None, match_reason=m.reason,
+            peak_bandwidth_gbps=bw, bandwidth_source="catalog" if bw else None, memory_total_bytes=memory,
+            notes=("via system_profiler",)))
+    return out
+
+
+_displays_cache: list[dict] | None = None
+
+
+def displays() -> list[dict]:
+    """This Mac's `system_profiler SPDisplaysDataType` (cached; [] elsewhere)."""
+    global _displays_cache
+    if _displays_cache is None:
+        _displays_cache = (parse_displays(_run(["system_profiler", "-json", "SPDisplaysDataType"], timeout=15))
+                           if sys.platform == "darwin" else [])
+    return _displays_cache
+
+
+def _run(args: list[str], timeout: float = 5) -> str:
+    try:
+        return subprocess.run(args, capture_output=True, text=True, timeout=timeout, check=False).stdout
     except (OSError, subprocess.SubprocessError):
         return ""
 
@@ -93,7 +169,11 @@ def detect_apple(catalog) -> tuple[GpuInfo | None, str]:
         return None, "not present: an Intel Mac"
     values = sysctl_values()
     cores = parse_gpu_cores(_run(["ioreg", "-rd1", "-c", "AGXAccelerator"]))
+    how = "sysctl/ioreg"
+    if cores is None:  # some macOS versions hide the AGX node: system_profiler also says it
+        cores = next((d["cores"] for d in displays() if d["vendor"] == "Apple" and d["cores"]), None)
+        how = "sysctl/system_profiler"
     gpu = apple_gpu(values, cores, catalog)
     if gpu is None:
         return None, "not detectable: sysctl gave no Apple brand string"
-    return gpu, f"{gpu.name} via sysctl/ioreg"
+    return gpu, f"{gpu.name} via {how}"

@@ -179,6 +179,12 @@ def detect_nvidia(catalog, pci_nvidia: tuple[str, ...] = ()) -> NvidiaResult:
     `pci_nvidia`: bus ids of NVIDIA display devices found on the PCI bus, to tell "no GPU"
     from "a GPU but no driver" in the warning.
     """
+    import os
+    import sys
+
+    if sys.platform == "darwin" and not os.environ.get(nvml.REPLAY_ENV):
+        # NVIDIA has shipped no macOS driver since CUDA 10.2 (macOS 10.13): not a problem to warn about.
+        return NvidiaResult((), None, None, (), "not present: NVIDIA has no driver for macOS", None)
     try:
         nvml.init()
     except HardwareUnavailable as e:

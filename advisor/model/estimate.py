@@ -55,7 +55,6 @@ class Scenario:
     prefill: np.ndarray
     decode_bw: np.ndarray
     overhead_s_per_layer: float | np.ndarray
-    quant_penalty: float
     mfu: float | np.ndarray
     mfu_fp8: float | np.ndarray
     power_compute: float
@@ -120,7 +119,6 @@ def _scenarios(table: DeviceTable, calibrations: dict[str, Calibration] | None, 
         scen.append(Scenario(
             gemm=out[k][0], prefill=out[k][1], decode_bw=out[k][2],
             overhead_s_per_layer=out[k][3],
-            quant_penalty=getattr(E.QUANTISED_BANDWIDTH_PENALTY, which),
             mfu=out[k][4], mfu_fp8=out[k][5],
             power_compute=getattr(E.POWER_BUSY_COMPUTE, rev), power_memory=getattr(E.POWER_BUSY_MEMORY, rev),
             which=which,
@@ -292,15 +290,19 @@ def _inference(wl, table, s, sc, mem_cap, count, fixed, out) -> None:
     B = table.bandwidth_gbps * 1e9 * width
     # Measured bandwidth (probes) scales the engine's efficiency by measured / default.
     calib = sc.decode_bw / getattr(E.DECODE_BANDWIDTH, sc.which)
-    bw_eff = eng.bandwidth * calib
-    host_B = (inf.host_bandwidth_gbps or E.DEFAULT_HOST_BANDWIDTH_GBPS) * 1e9 * getattr(E.HOST_BANDWIDTH_EFFICIENCY, sc.which)
+    # CPUs stream DRAM at the host-memory efficiency (the same factor as offloaded layers), unless
+    # a probe measured this one (then the measurement already holds it).
+    host_eff = getattr(E.HOST_BANDWIDTH_EFFICIENCY, sc.which)
+    cpu_cap = ENG.is_cpu(table) & (calib == 1.0)
+    bw_eff = np.where(cpu_cap, np.minimum(eng.bandwidth, host_eff), eng.bandwidth) * calib
+    host_B = (inf.host_bandwidth_gbps or E.DEFAULT_HOST_BANDWIDTH_GBPS) * 1e9 * host_eff
     rev = {"low": "high", "point": "point", "high": "low"}[sc.which]
     calib_overhead = sc.overhead_s_per_layer / getattr(E.DECODE_OVERHEAD_S_PER_LAYER, rev)
     allreduce = np.where(fast_link, getattr(ENG.ALLREDUCE_S["fast"], rev), getattr(ENG.ALLREDUCE_S["pcie"], rev))
     comm = np.where(n_eff > 1, np.where(layer_split, (n_eff - 1) * getattr(ENG.LAYER_HOP_S, rev),
                                         2 * s.layers * allreduce), 0.0)
     if transformer:
-        overhead = s.layers * eng.overhead_s_per_layer * calib_overhead + comm
+        overhead = (s.layers * eng.overhead_s_per_layer + eng.step_overhead_s) * calib_overhead + comm
     else:
         overhead = s.layers * sc.overhead_s_per_layer + comm
 
@@ -524,3 +526,11 @@ def _lifecycle(wl, table, out) -> None:
     out["inference_share"] = inference / (train + inference)
     per_month = out["cost_usd_per_year"] / 12
     out["inference_overtakes_month"] = np.where(per_month > 0, train / per_month, np.nan)
+    # The same lifecycle in energy: training once vs serving over the horizon (PUE included in both).
+    train_kwh = out["energy_kwh"]
+    inf_kwh = out["energy_kwh_per_day"] * 365 * horizon
+    out["lifecycle_training_energy_kwh"] = train_kwh
+    out["lifecycle_inference_energy_kwh"] = inf_kwh
+    out["inference_energy_share"] = inf_kwh / (train_kwh + inf_kwh)
+    out["lifecycle_training_co2_kg"] = train_kwh * wl.economics.carbon_kg_per_kwh
+    out["lifecycle_inference_co2_kg"] = inf_kwh * wl.economics.carbon_kg_per_kwh

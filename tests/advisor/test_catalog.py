@@ -191,6 +191,18 @@ def test_strict_where_it_matters(cat, query, expected):
     assert cat.resolve(query)["id"] == expected
 
 
+@pytest.mark.parametrize("query, expected", [
+    ("MacBook Pro 16 M4 Max 40-core 128GB", "m4-max-40c"), ("GeForce RTX 4090 Founders Edition", "rtx-4090"),
+    ("ASUS ROG Strix RTX 4090 OC", "rtx-4090"), ("RTX PRO 6000 Blackwell Server Edition", None),
+])
+def test_product_and_partner_words_are_ignored(cat, query, expected):
+    if expected is None:  # "Server" still has to match: there is no Server Edition row
+        with pytest.raises(BadInput):
+            cat.resolve(query)
+    else:
+        assert cat.resolve(query)["id"] == expected
+
+
 @pytest.mark.parametrize("query", ["RTX 3080 20GB", "H20 141GB", "A100 120GB", "M1 Max 48-core", "a1000", "l41"])
 def test_figures_that_contradict_every_variant_are_not_stretched(cat, query):
     with pytest.raises(BadInput, match=r"^--device: no catalog device matches"):
@@ -225,3 +237,41 @@ def test_bad_default_variant_and_street_price_cells(tmp_path, body, message):
     with pytest.raises(CatalogError) as e:
         apply_overlay([dict(r) for r in _builtin_rows()], f)
     assert str(e.value).replace(str(tmp_path) + "/", "") == message
+
+
+def test_listing_rule_says_what_an_unranked_row_lacks(cat):
+    from hardware_db.loader import not_ranked_because
+
+    assert not_ranked_because(cat.row("h100-sxm5-80gb")) == []
+    assert not_ranked_because(cat.row("a800-sxm4-80gb")) == ["no peak compute figure", "no memory bandwidth"]
+    assert not_ranked_because(cat.row("epyc-9654")) == []  # a CPU needs no memory size
+    blank = {"kind": "gpu", "memory_gb": math.nan, "memory_bandwidth_gbps": math.nan}
+    assert not_ranked_because(blank) == ["no peak compute figure", "no memory bandwidth", "no memory size"]
+
+
+def test_every_ranked_row_gives_a_finite_estimate(cat):
+    """The listing rule is the model's real requirement: a row it calls ranked must estimate."""
+    import numpy as np
+
+    from advisor.model.devices import device_table
+    from advisor.model.estimate import estimate_table
+    from advisor.workload import workload_from_dict
+    from hardware_db.loader import not_ranked_because
+
+    wl = workload_from_dict({"model": {"params_b": 1}, "inference": {"precision": "fp16", "requests_per_day": 100,
+                                                                      "prompt_tokens": 64, "output_tokens": 64}})
+    table = device_table(cat)
+    est = estimate_table(wl, table, count=1)
+    latency = est.point["request_latency_ms"]
+    for i, r in enumerate(table.rows):
+        assert bool(np.isfinite(latency[i])) == (not not_ranked_because(r)), (r["id"], not_ranked_because(r))
+
+
+def test_purchase_price_is_labelled(cat):
+    from hardware_db.loader import purchase_price
+
+    assert purchase_price(cat.row("rtx-4090")) == (1599, "launch list price")
+    assert purchase_price(cat.row("b200-hgx")) == (35000, "report figure 2024-10: $30,000-$40,000")
+    assert purchase_price(cat.row("gaudi3")) == (15625, "list price 2024-06: $15,625")
+    usd, what = purchase_price(cat.row("tpu-v4"))
+    assert math.isnan(usd) and what == ""

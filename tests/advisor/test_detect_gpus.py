@@ -34,7 +34,8 @@ def row_with_alias(catalog, alias: str, memory_gb: float | None = None) -> dict:
     rows = [r for r in catalog.rows if alias in r["aliases"]
             and (memory_gb is None or abs(r["memory_gb"] - memory_gb) < 1)]
     if len(rows) != 1:
-        pytest.skip(f"the built-in catalog has {len(rows)} rows with alias {alias!r}")
+        # A catalog change that breaks this premise must fail the test, not hide it.
+        pytest.fail(f"the built-in catalog has {len(rows)} rows with alias {alias!r}, expected exactly 1")
     return rows[0]
 
 

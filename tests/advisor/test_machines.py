@@ -76,3 +76,26 @@ def test_an_imported_machine_is_an_option_priced_with_its_own_figures(tmp_path, 
     # decode streams weights: 3000 / 3350 measured against the default 0.85 efficiency
     ratio = datasheet.point["tpot_ms"][0] / measured.point["tpot_ms"][0]
     assert np.isfinite(ratio) and ratio != 1.0
+
+
+def test_a_history_machine_is_a_plan_option(tmp_path, capsys):
+    import json
+
+    from advisor.cli import run as cli_run
+
+    f = tmp_path / "colleague.json"
+    f.write_text(json.dumps(colleague_h100()))
+    with History() as h:
+        h.import_file(f)
+    wl = tmp_path / "w.toml"
+    wl.write_text('name = "chat"\n[model]\nparams_b = 6.74\n[inference]\nprecision = "bf16"\n'
+                  'requests_per_day = 1e6\nprompt_tokens = 256\noutput_tokens = 128\n')
+    assert cli_run(["plan", "--workload", str(wl), "--option", "machine:colleague", "--option", "h100 sxm",
+                    "--json"]) == 0
+    measured, datasheet = json.loads(capsys.readouterr().out)["options"]
+    assert measured["device"].startswith(MACHINE_PREFIX) and "colleague (measured" in measured["label"]
+    assert measured["calibrated"] and not datasheet["calibrated"]
+    assert measured["request_latency_ms"] != datasheet["request_latency_ms"]
+    assert cli_run(["plan", "--workload", str(wl), "--option", "machine:nobody"]) == 2
+    assert capsys.readouterr().err.startswith("error: --option: no machine in the probe history match "
+                                              "'machine:nobody'; known: machine:colleague")

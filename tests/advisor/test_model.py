@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from advisor.model import efficiency as E
 from advisor.model.calibration import Calibration
 from advisor.model.devices import device_table
 from advisor.model.estimate import estimate_table
@@ -118,18 +119,29 @@ def test_cloud_cost_is_price_times_device_hours(table):
     dev = one(table, "h100-sxm5-80gb")
     est = estimate_table(wl(training={"precision": "bf16", "tokens": 1e11, "devices": 8}), dev)
     p = est.point
-    assert p["train_cost_usd"][0] == pytest.approx(p["device_hours"][0] * dev.cloud_usd_per_hour[0])
-    assert p["device_hours"][0] == pytest.approx(8 * p["time_hours"][0])
+    # By hand: 6N + attention FLOPs per token / (8 x bf16 peak x MFU x NVLink scaling over 3 doublings).
+    flops = 6 * 6.74e9 * 1e11 + 6 * 32 * 2048 * 4096 * 1e11
+    peak, price = dev.peaks_tflops["bf16"][0], dev.cloud_usd_per_hour[0]  # the catalog row's figures
+    hours = flops / (peak * 1e12 * E.TRAIN_MFU.point * 8 * (1 - E.SCALING_LOSS_FAST) ** 3) / 3600
+    assert p["time_hours"][0] == pytest.approx(hours, rel=1e-9)
+    assert p["device_hours"][0] == pytest.approx(8 * hours, rel=1e-9)
+    assert p["train_cost_usd"][0] == pytest.approx(8 * hours * price, rel=1e-9)
 
 
 def test_owned_cost_amortises_the_purchase_and_pays_electricity(table):
     dev = one(table, "rtx-4090")
     w = wl(inference={**INF, "requests_per_day": 1000}, economics={"mode": "owned", "amortization_years": 3,
-                                                                  "electricity_usd_per_kwh": 0.2, "pue": 1.0})
+                                                                  "electricity_usd_per_kwh": 0.2, "pue": 1.5})
     p = estimate_table(w, dev).point
-    capex_day = 1599 / (3 * 8766) * 24 * p["replicas_needed"][0]
-    power_day = p["energy_kwh_per_day"][0] * 0.2
-    assert p["cost_usd_per_day"][0] == pytest.approx(capex_day + power_day, rel=1e-6)
+    assert p["replicas_needed"][0] == 1  # 1000 requests a day: a fraction of one card's day
+    launch = dev.launch_price_usd[0]  # the catalog's purchase price
+    capex_day = launch / (3 * 8766) * 24  # over 3 years of 8766 hours
+    avg_w = p["avg_power_w"][0]
+    idle = dev.idle_w[0] if np.isfinite(dev.idle_w[0]) else dev.tdp_w[0] * E.IDLE_FRACTION_OF_TDP
+    assert idle <= avg_w <= dev.tdp_w[0]
+    power_day = avg_w * 24 / 1000 * 1.5 * 0.2  # W x 24 h x PUE x $/kWh
+    assert p["energy_kwh_per_day"][0] == pytest.approx(avg_w * 24 / 1000 * 1.5, rel=1e-9)
+    assert p["cost_usd_per_day"][0] == pytest.approx(capex_day + power_day, rel=1e-9)
 
 
 def test_energy_uses_idle_plus_utilisation(table):

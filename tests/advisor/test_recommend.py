@@ -87,5 +87,12 @@ def test_reasons_work_for_devices_that_do_not_fit(cat):
     wl = workload_from_dict({"model": {"params_b": 400}, "inference": {"precision": "fp16", "requests_per_day": 10},
                              "training": {"precision": "bf16", "tokens": 1e9}})
     rk = rank(estimate_table(wl, device_table(cat)))
+    assert rk.excluded  # 400B parameters at fp16 (800 GB of weights) fit on no single device
     for i in rk.excluded:
-        assert reasons(rk, i, None)  # never raises, always says something
+        why = reasons(rk, i, None)  # never raises, and says what it can
+        need = rk.estimates.point["inf_memory_required_gb"][i]
+        assert why[0] == f"cannot hold the model ({need:.0f} GB at fp16)" or why[0].startswith(
+            f"holds the model ({need:.0f} GB at fp16) on "), why
+        assert need >= 800  # the weights alone: 400e9 x 2 bytes
+        assert sum(w.startswith(("trains in ", "training does not fit or lacks")) for w in why) == 1, why
+        assert not any("nan" in w for w in why), why

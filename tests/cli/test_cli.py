@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from advisor.presets import PRESET_DIR
+
 ROOT = Path(__file__).resolve().parents[2]
 REPLAY = ROOT / "tests" / "fixtures" / "nvml" / "h200_sxm_141gb.json"
 INF = {"precision": "fp16", "requests_per_day": 1000, "prompt_tokens": 100, "output_tokens": 100, "batch_size": 1}
@@ -108,22 +110,69 @@ def test_recommend_json(tmp_path):
     assert r.returncode == 0, r.stderr
     j = json.loads(r.stdout)
     assert j["workload"] == "p" and j["phase"] == "inference"
-    assert 1 <= len(j["ranked"]) <= 5
+    assert j["ranked_by"] == "hardware cost per 1M tokens (USD)"
+    assert len(j["ranked"]) == 5 and [rec["rank"] for rec in j["ranked"]] == [1, 2, 3, 4, 5]
+    assert j["candidates"] + len(j["excluded"]) == j["catalog_size"]
+    tokens_per_day = INF["requests_per_day"] * (INF["prompt_tokens"] + INF["output_tokens"])  # 1000 x 200
+    keys = []
     for rec in j["ranked"]:
-        assert {"score", "pareto", "why", "device", "inference"} <= set(rec)
+        inf = rec["inference"]
+        assert rec["fits"] is True and inf["meets_latency_slo"] is True and isinstance(rec["pareto"], bool)
+        if inf["price_basis"] == "cloud":  # rented: device-hours x price, around the clock
+            assert inf["hardware_cost_usd_per_day"] == pytest.approx(inf["price_usd_per_device_hour"] * 24 * rec["count"])
+        # The ranking key by hand: USD per day / tokens per day x 1e6.
+        key = inf["hardware_cost_usd_per_day"] / tokens_per_day * 1e6
+        assert inf["cost_usd_per_million_tokens"] == pytest.approx(key)
+        keys.append(key)
+        assert rec["why"][-1].endswith(("rented", "with electricity")) or "per device to buy" in rec["why"][-1]
+        holds = f"holds the model ({rec['memory_required_gb']:.0f} GB at fp8) on {rec['count']} device"
+        assert sum(w.startswith(holds) for w in rec["why"]) == 1, rec["why"]
+    assert keys == sorted(keys)
+    assert [rec["score"] for rec in j["ranked"]] == [round(100 * keys[0] / k, 1) for k in keys]
+    first = j["ranked"][0]
+    assert first["score"] == 100.0 and first["pareto"] is True
+    assert first["why"][0] == "lowest hardware cost per 1M tokens of the devices that fit"
+    assert first["why"][1] == f"holds the model ({first['memory_required_gb']:.0f} GB at fp8) on 1 device"
 
 
 def test_recommend_text_for_every_preset():
-    for preset in sorted((ROOT / "workloads").glob("*.toml")):
+    import re
+
+    from hardware_db import load_catalog
+
+    size = len(load_catalog(user_overlay=False))
+    presets = sorted(PRESET_DIR.glob("*.toml"))
+    assert len(presets) >= 10  # the loop below must not pass by running nothing
+    for preset in presets:
         r = cli("recommend", "--workload", str(preset), "--top", "3")
         assert r.returncode == 0, (preset.name, r.stderr)
-        assert "1." in r.stdout
+        lines = r.stdout.splitlines()
+        assert re.fullmatch(r".+: (inference|training|both) workload, ranked by (hardware cost per 1M (tokens|requests)"
+                            r"|training cost|lifecycle hardware cost) \(USD\)", lines[0]), (preset.name, lines[0])
+        heads = [re.fullmatch(r"  (\d)\. (.+?)( \*)?  score (\d+)  \[(training|inference)-optimized\]", x)
+                 for x in lines if re.match(r"  \d\. ", x)]
+        assert [int(h.group(1)) for h in heads] == [1, 2, 3], (preset.name, r.stdout)
+        scores = [int(h.group(4)) for h in heads]
+        assert scores[0] == 100 and scores == sorted(scores, reverse=True), (preset.name, scores)
+        assert heads[0].group(3) == " *", preset.name  # the best device is on the Pareto front
+        first_reason = lines[lines.index(heads[0].group(0)) + 1]
+        assert first_reason.startswith("       - lowest ") and first_reason.endswith(" of the devices that fit")
+        tail = re.fullmatch(r"(\d+) of (\d+) devices fit and are priced; \* = Pareto front; (\d+) excluded "
+                            r"\(see --json for why\)", lines[-1])
+        assert tail, (preset.name, lines[-1])
+        fit, total, excluded = map(int, tail.groups())
+        assert fit + excluded == total >= size and fit >= 3, (preset.name, lines[-1])
 
 
 def test_devices_json_lists_every_row_with_a_source():
     r = cli("devices", "--json")
     rows = json.loads(r.stdout)
-    assert len(rows) >= 100 and all(row["source"] for row in rows)
+    from hardware_db import load_catalog
+
+    built_in = load_catalog(user_overlay=False)
+    assert {row["id"] for row in rows} >= {row["id"] for row in built_in.rows}
+    assert all(row["source"].startswith(("https://", "http://")) for row in rows), [
+        row["id"] for row in rows if not row["source"].startswith("http")]
     assert {"id", "name", "aliases", "memory_bandwidth_gbps", "bf16_tflops", "cloud_price_seen"} <= set(rows[0])
     gpus = json.loads(cli("devices", "--json", "--kind", "gpu").stdout)
     assert gpus and all(row["kind"] == "gpu" for row in gpus)
@@ -190,6 +239,19 @@ def test_device_names_as_people_write_them(tmp_path):
                                 "variant; also: A100 PCIe 80GB")
     r = cli("estimate", "--workload", wl, "--device", "RTX 4090 x 2", "--count", "3", "--json")
     assert json.loads(r.stdout)["count"] == 3 and r.stderr == ""  # --count wins over the name
+
+
+def test_devices_shows_why_a_row_is_not_ranked():
+    r = cli("devices", "--unranked")
+    assert r.returncode == 0, r.stderr
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("a800-sxm4-80gb "))
+    assert line.endswith("no peak compute figure; no memory bandwidth")
+    assert not any(ln.startswith("h100-sxm5-80gb ") for ln in r.stdout.splitlines())
+    rows = {d["id"]: d for d in json.loads(cli("devices", "--json").stdout)}
+    assert rows["h100-sxm5-80gb"]["ranked"] is True and rows["h100-sxm5-80gb"]["not_ranked_because"] == []
+    assert rows["a800-sxm4-80gb"]["ranked"] is False
+    assert rows["b200-hgx"]["purchase_price_basis"] == "report figure 2024-10: $30,000-$40,000"
+    assert rows["b200-hgx"]["default_variant"] == ["B200"]
 
 
 def test_models_command_lists_the_library():

@@ -21,10 +21,11 @@ from pathlib import Path
 import pytest
 
 from advisor.errors import BadInput
-from tests.conftest import FIXTURES, ROOT
+from advisor.presets import PRESET_DIR
+from tests.conftest import FIXTURES
 
 NVML = FIXTURES / "nvml"
-WORKLOAD = ROOT / "workloads" / "chat_7b_workstation.toml"
+WORKLOAD = PRESET_DIR / "chat_7b_workstation.toml"
 
 
 def cli(capsys, *argv) -> tuple[int, str, str]:
@@ -375,8 +376,7 @@ def _save_workload(path: Path) -> None:
 
 
 def _export_csv(path: Path) -> None:
-    pytest.importorskip("PySide6")
-    from ui.jobs import csv_job
+    from ui.jobs import csv_job  # PySide6 is a dependency: its absence is a failure, not a skip
 
     csv_job(lambda *a: None, threading.Event(), str(path), ["device", "cost"], [["h100", 1.0]] * 200)
 

@@ -18,10 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from advisor.errors import BadInput
+from advisor.presets import PRESET_DIR
 
 pytestmark = pytest.mark.slow
 
-VALID_WORKLOAD_TOML = (Path(__file__).resolve().parents[2] / "workloads" / "lifecycle_2m_training_18m_serving.toml").read_bytes()
+VALID_WORKLOAD_TOML = (PRESET_DIR / "lifecycle_2m_training_18m_serving.toml").read_bytes()
 VALID_WORKLOAD_JSON = json.dumps({
     "name": "w", "model": {"params_b": 7, "layers": 32, "hidden": 4096, "heads": 32, "kv_heads": 8},
     "inference": {"precision": "q4_k_m", "requests_per_day": 1e6, "batch_size": 4, "latency_slo_ms": 900},

@@ -68,7 +68,7 @@ def test_every_bad_settings_file_starts_the_window_with_defaults(qtbot, name, te
     shutil.copy(CORPUS / "settings" / name, path)
     s = Settings()
     assert matches(template, s.notice, path)
-    assert s.theme in ("light", "dark") and 0 <= s.electricity_usd_per_kwh <= 10
+    assert s.theme in ("system", "light", "dark") and 0 <= s.electricity_usd_per_kwh <= 10
     w = MainWindow(s)
     qtbot.addWidget(w)
     w.show()
@@ -171,8 +171,7 @@ def test_pdf_export_fails_with_a_message_and_the_old_file_stays(window, qtbot, t
     """The report is written by a `main.py report` child process: an unwritable target (here a
     folder where the file should go) comes back as its one-line message; disk-full during the
     atomic write is covered in test_report.py, where write_report runs in process."""
-    if not window.report_available:
-        pytest.skip("ui.report is not in this build")
+    assert window.report_available, "ui.report is part of every build"
     target = tmp_path / "report.pdf"
     target.mkdir()
     proc = window.export_pdf(str(target))
@@ -183,8 +182,7 @@ def test_pdf_export_fails_with_a_message_and_the_old_file_stays(window, qtbot, t
 
 
 def test_pdf_export_runs_without_blocking_and_can_be_cancelled(window, qtbot, tmp_path):
-    if not window.report_available:
-        pytest.skip("ui.report is not in this build")
+    assert window.report_available, "ui.report is part of every build"
     path = tmp_path / "report.pdf"
     path.write_bytes(b"%PDF-1.4 my old report")
     proc = window.export_pdf(str(path))

@@ -97,7 +97,7 @@ def test_corrupt_settings_reset_with_notice(tmp_path, monkeypatch, qapp):
     path.write_bytes(b"\x00\xff\xfe[[[garbage\n=\n[General\n")
     s = Settings()
     assert "reset to defaults" in s.notice
-    assert s.theme == "light" and s.electricity_usd_per_kwh == 0.12
+    assert s.theme == "system" and s.electricity_usd_per_kwh == 0.12  # system: follow the OS
     s.theme = "dark"
     s.sync()
     assert Settings().theme == "dark" and not Settings().notice

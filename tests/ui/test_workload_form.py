@@ -121,3 +121,32 @@ def test_unsaved_edits_survive_closing_the_window(window, qtbot, tmp_path):
     again.close()
     assert not kept.exists()  # saved: nothing left to keep
     assert load_workload(tmp_path / "mine.toml").inference.requests_per_day == 12345
+
+
+def test_model_picker_fills_the_model_fields(window, qtbot):
+    st = window.state
+    before = st.results
+    box = window.form.rows["model.name"].editor
+    i = box.findText("qwen3-30b-a3b")
+    assert i > 0 and box.count() >= 41
+    box.setCurrentIndex(i)
+    box.activated.emit(i)
+    qtbot.waitUntil(lambda: st.results is not before, timeout=3000)
+    m = st.results.workload.model
+    assert (m.name, m.experts, m.experts_per_token, m.layers) == ("qwen3-30b-a3b", 128, 8, 48)
+    assert window.form.rows["model.params_b"].editor.text().startswith("30.5")
+
+
+def test_engine_field_changes_the_estimate(window, qtbot):
+    st = window.state
+    before = st.results
+    box = window.form.rows["inference.engine"].editor
+    i = box.findText("transformers")
+    assert i > 0 and box.findText("exllamav2") > 0
+    box.setCurrentIndex(i)
+    qtbot.waitUntil(lambda: st.results is not before, timeout=3000)
+    after = st.results
+    assert after.workload.inference.engine == "transformers"
+    assert set(after.estimates.point["engine"]) == {"transformers"}
+    best = before.ranking.best()
+    assert after.estimates.point["tpot_ms"][best] > before.estimates.point["tpot_ms"][best]

@@ -83,7 +83,31 @@ DIMENSIONS = [
     ("Scaling", "Devices per replica / run", lambda r, i: _devices(r, i), str, None, ""),
     ("Scaling", "Training scaling efficiency", _p("train_scaling_efficiency"),
      lambda v: f"{v:.0%}" if np.isfinite(v) else "n/a", "high", ""),
+    # The purchase plan of each device (advisor/plan.py; the Plans view shows all of it).
+    ("Plan", "Devices in the plan", lambda r, i: _plan(r, i, "devices_total"),
+     lambda v: f"{int(v):,}" if np.isfinite(v) else "n/a", "low", "Devices per replica x replicas for the traffic."),
+    ("Plan", "To buy", lambda r, i: _plan(r, i, "to_buy"), lambda v: f"{int(v):,}" if np.isfinite(v) else "n/a",
+     "low", "Devices to buy for the plan."),
+    ("Plan", "Upfront", lambda r, i: _plan(r, i, "upfront_usd"), fmt_money, "low",
+     "To buy x unit price + hosts to buy."),
+    ("Plan", "Per year", lambda r, i: _plan(r, i, "yearly_usd"), fmt_money, "low",
+     "Electricity (with host power and PUE) and hosting of the owned fleet."),
+    ("Plan", "3-year TCO", lambda r, i: _plan_tco3(r, i), fmt_money, "low", "Upfront + 3 x per year."),
 ]
+
+
+def _plan(r, i, key):
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = (plan or {}).get(key)
+    return float(v) if v is not None else math.nan
+
+
+def _plan_tco3(r, i):
+    from advisor.plan import tco_years
+
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = tco_years(plan, 3) if plan else None
+    return float(v) if v is not None else math.nan
 
 
 def _cls(r, i):
@@ -137,6 +161,8 @@ class CompareView(QWidget):
         top.addWidget(self.title, 1)
         self.clear_btn = QPushButton("Clear comparison")
         self.clear_btn.clicked.connect(self.clear_requested)
+        self.clear_btn.setAccessibleName("Clear comparison")
+        self.clear_btn.setAccessibleDescription("Remove every device from the comparison.")
         top.addWidget(self.clear_btn)
         lay.addLayout(top)
         self.hint = QLabel("Tick up to four devices in the <b>Compare</b> column of the Recommendations table "
@@ -146,6 +172,8 @@ class CompareView(QWidget):
         lay.addWidget(self.hint)
         self.table = QTableWidget()
         self.table.setObjectName("compare-table")
+        self.table.setAccessibleName("Compared devices")
+        self.table.setAccessibleDescription("The compared devices' figures side by side, one column each.")
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setSelectionMode(QAbstractItemView.NoSelection)
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.Fixed)

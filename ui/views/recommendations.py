@@ -4,6 +4,7 @@ ticked for the side-by-side comparison."""
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,6 +95,10 @@ def columns_for(phase: str) -> list[Column]:
         Column("device", "Device", "Catalog device (bold: this machine).",
                lambda r, i: str(r.estimates.table.names[i]) + (f"  — {r.local[i]}" if i in r.local else ""),
                numeric=False),
+    ]
+    # The figures people compare come right after the device (at 1024 px wide they are on
+    # screen without scrolling); the catalog's descriptive columns follow.
+    about = [
         Column("optimized", "Optimized for", GLOSSARY["optimized"], lambda r, i: _classify(r, i)[0], numeric=False),
         Column("kind", "Kind", "gpu, cpu or accelerator.", lambda r, i: str(r.estimates.table.kind[i]), numeric=False),
         Column("vendor", "Vendor", "", lambda r, i: str(r.estimates.table.vendor[i]), numeric=False),
@@ -131,12 +136,24 @@ def columns_for(phase: str) -> list[Column]:
             Column("train_kwh", "kWh / run", "Energy of the training run, incl. PUE.", _p("energy_kwh"),
                    lambda r, i, v: fmt_num(v)),
         ]
+    cols += [
+        Column("to_buy", "To buy", "Devices to buy for the whole plan (replicas for the traffic at the target "
+               "utilisation and latency; see the Plans view). Blank: planned for the top 25 only.",
+               lambda r, i: _plan_value(r, i, "to_buy"), lambda r, i, v: "" if not np.isfinite(v) else f"{int(v):,}"),
+        Column("upfront", "Upfront", "To buy x unit price + hosts to buy (advisor/plan.py).",
+               lambda r, i: _plan_value(r, i, "upfront_usd"), lambda r, i, v: _plan_money(v)),
+        Column("per_year", "Per year", "Running cost of the owned fleet: electricity incl. host power and PUE, "
+               "plus hosting.", lambda r, i: _plan_value(r, i, "yearly_usd"), lambda r, i, v: _plan_money(v)),
+        Column("tco3", "3-year TCO", "Owning for 3 years: upfront + 3 x per year (training: the run's capex).",
+               lambda r, i: _plan_tco3(r, i), lambda r, i, v: _plan_money(v)),
+    ]
     if phase == "both":
         cols += [
             Column("inf_share", "Inference share", "Share of lifetime cost (training + serving over the horizon) "
                    "that is inference.", _p("inference_share"),
                    lambda r, i, v: "" if not np.isfinite(v) else f"{v:.0%}"),
         ]
+    cols += about
     cols += [
         Column("pareto", "Pareto", GLOSSARY["pareto"], lambda r, i: bool(r.ranking.pareto[i]),
                lambda r, i, v: "★" if v else "", numeric=False),
@@ -144,6 +161,26 @@ def columns_for(phase: str) -> list[Column]:
                lambda r, i: r.reasons(i)[0] if r.reasons(i) else "", numeric=False),
     ]
     return cols
+
+
+def _plan_value(r, i, key) -> float:
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = (plan or {}).get(key)
+    return float(v) if v is not None else math.nan
+
+
+def _plan_tco3(r, i) -> float:
+    from advisor.plan import tco_years
+
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = tco_years(plan, 3) if plan else None
+    return float(v) if v is not None else math.nan
+
+
+def _plan_money(v) -> str:
+    from advisor.plan import money
+
+    return "" if not np.isfinite(v) else money(v)
 
 
 _CLASSES: dict[int, tuple[dict, tuple[str, str]]] = {}
@@ -258,7 +295,7 @@ class CatalogModel(QAbstractTableModel):
         if col.ranged and text and text != "n/a":
             fmt = fmt_ms if col.key == "latency" else fmt_money
             rng = _range_text(self.results, r, col.ranged, fmt)
-            return f"{text}  ({rng})" if rng else text
+            return f"{text} ({rng})" if rng else text
         return text
 
     def sort_key(self, row: int, col: int):
@@ -439,6 +476,8 @@ class RecommendationsView(QWidget):
         self.search.setClearButtonEnabled(True)
         self.search.setMinimumWidth(130)
         self.search.setMaximumWidth(200)
+        self.search.setAccessibleName("Search devices")
+        self.search.setAccessibleDescription("Show only the devices whose name contains this text.")
         self.kind = self._combo("All kinds", bar)
         self.vendor = self._combo("All vendors", bar)
         self.segment = self._combo("All segments", bar)
@@ -447,11 +486,17 @@ class RecommendationsView(QWidget):
                            ("Launch price (buy)", "owned"), ("This machine", "local")):
             self.price.addItem(label, key)
         self.price.setToolTip("Cloud: devices with an on-demand price per hour. Owned: devices with a launch price.")
+        self.price.setAccessibleName("Price basis")
+        self.price.setAccessibleDescription(self.price.toolTip())
         bar.insertWidget(0, self.search)
         bar.addWidget(self.price)
         self.fits_only = QCheckBox("Fits only")
         self.pareto_only = QCheckBox("Pareto only")
         self.pareto_only.setToolTip(GLOSSARY["pareto"])
+        self.fits_only.setAccessibleName("Fits only")
+        self.fits_only.setAccessibleDescription("Show only the devices the workload fits on.")
+        self.pareto_only.setAccessibleName("Pareto only")
+        self.pareto_only.setAccessibleDescription(GLOSSARY["pareto"])
         bar.addWidget(self.fits_only)
         bar.addWidget(self.pareto_only)
         bar.addStretch(1)
@@ -464,6 +509,8 @@ class RecommendationsView(QWidget):
         self.proxy.setSourceModel(self.model)
         self.table = QTableView()
         self.table.setObjectName("catalog-table")
+        self.table.setAccessibleName("Recommended devices")
+        self.table.setAccessibleDescription("Every catalog device ranked for the workload; tick Compare to compare up to four.")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(1, Qt.AscendingOrder)
@@ -475,12 +522,17 @@ class RecommendationsView(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.Interactive)
         self.table.setWordWrap(False)
+        # Tab moves on to the next control (the details, the form), as everywhere else; the
+        # arrow keys move between rows. (Tab walking 19 cells per row trapped keyboard users.)
+        self.table.setTabKeyNavigation(False)
         self.badges = BadgeDelegate(self.theme, self.table)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         self.model.compare_toggled.connect(self.compare_toggled)
 
         self.details = QTextBrowser()
         self.details.setObjectName("details")
+        self.details.setAccessibleName("Device details")
+        self.details.setAccessibleDescription("Why the selected device ranks where it does, with its figures.")
         self.details.setOpenLinks(False)
         self.details.setFrameShape(QFrame.StyledPanel)
         split = QSplitter(Qt.Vertical)
@@ -505,6 +557,8 @@ class RecommendationsView(QWidget):
     def _combo(self, label: str, bar) -> QComboBox:
         c = QComboBox()
         c.addItem(label, "")
+        c.setAccessibleName(f"Filter: {label.removeprefix('All ')}")
+        c.setAccessibleDescription(f"Show only the devices of one of the {label.removeprefix('All ')}.")
         c.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         bar.addWidget(c)
         return c
@@ -552,19 +606,32 @@ class RecommendationsView(QWidget):
         self.table.sortByColumn(keys.index(sort_key) if sort_key in keys else 1, order)
         if not self._sized or old_keys != keys:
             self._size_columns()
+        else:
+            self._size_ranged()
         self._update_count()
         self._headline(results)
         self._reselect()
 
     def _size_columns(self) -> None:
         self._sized = True
-        widths = {"compare": 70, "rank": 34, "device": 230, "optimized": 112, "kind": 84, "vendor": 80, "segment": 92,
+        widths = {"compare": 72, "rank": 30, "device": 174, "optimized": 112, "kind": 84, "vendor": 80, "segment": 92,
                   "fits": 40, "count": 62, "mem": 92, "cost_mtok": 150, "latency": 150, "ttft": 70, "tpot": 70,
                   "throughput": 76, "energy": 90, "cost_year": 150, "train_cost": 160, "train_days": 96,
                   "train_kwh": 80, "inf_share": 110, "pareto": 52}
         for k, c in enumerate(self.model.cols):
-            if c.key in widths:
+            if c.key in widths and not c.ranged:
                 self.table.setColumnWidth(k, widths[c.key])
+        self._size_ranged()
+
+    def _size_ranged(self) -> None:
+        """Columns with a range ("$0.106  ($0.0915 – $0.130)") as wide as their longest text:
+        never cut, and no wider (they must fit beside the form at 1024 px)."""
+        fm = self.table.fontMetrics()
+        for k, c in enumerate(self.model.cols):
+            if c.ranged:
+                texts = [self.model.data(self.model.index(r, k)) or "" for r in range(self.model.rowCount())]
+                header = fm.horizontalAdvance(c.header) + 24
+                self.table.setColumnWidth(k, max([header, *(fm.horizontalAdvance(t) + 14 for t in texts)]))
 
     def _headline(self, r) -> None:
         best = r.ranking.best()
@@ -576,7 +643,7 @@ class RecommendationsView(QWidget):
         p = r.estimates.point
         name = r.estimates.table.names[best]
         phase = {"inference": "serving", "training": "training", "both": "training + serving"}[r.ranking.phase]
-        bits = [f"Best for {phase} <b>{wl.name or 'this workload'}</b>: <b>{name}</b>"]
+        bits = [f"Best for {phase} <b>{html.escape(wl.name or 'this workload')}</b>: <b>{html.escape(str(name))}</b>"]
         if r.ranking.phase == "training":
             bits.append(f"{fmt_money(p['train_cost_usd'][best])} in {p['time_hours'][best] / 24:,.1f} days")
         else:
@@ -590,7 +657,7 @@ class RecommendationsView(QWidget):
             for phase_name in ("training", "inference"):
                 b = rank(r.estimates, phase_name).best()
                 if b is not None:
-                    extra.append(f"{phase_name} alone: {r.estimates.table.names[b]}")
+                    extra.append(f"{phase_name} alone: {html.escape(str(r.estimates.table.names[b]))}")
             if np.isfinite(p["inference_share"][best]):
                 bits.append(f"inference is {p['inference_share'][best]:.0%} of the lifetime cost")
             if extra:

@@ -65,8 +65,9 @@ def parse_value(spec: FieldSpec, text: str):
     return t
 
 
-def tooltip(path: str, spec: FieldSpec) -> str:
-    parts = [f"<b>{spec.label}</b>" + (f" ({spec.unit})" if spec.unit else ""), spec.help]
+def help_parts(path: str, spec: FieldSpec) -> list[str]:
+    """The field's help, extra glossary text, bounds and default, as plain sentences."""
+    parts = [spec.help]
     if path in FIELD_EXTRA:
         parts.append(FIELD_EXTRA[path])
     bounds = []
@@ -78,8 +79,18 @@ def tooltip(path: str, spec: FieldSpec) -> str:
         parts.append("Allowed: " + ", ".join(bounds))
     if spec.default is not None and spec.default != "":
         parts.append(f"Default: {format_value(spec, spec.default)}")
-    parts.append(f"<i>File key: {path}</i>")
+    return parts
+
+
+def tooltip(path: str, spec: FieldSpec) -> str:
+    parts = [f"<b>{spec.label}</b>" + (f" ({spec.unit})" if spec.unit else ""), *help_parts(path, spec),
+             f"<i>File key: {path}</i>"]
     return "<p style='white-space:normal'>" + "<br>".join(parts) + "</p>"
+
+
+def accessible_name(spec: FieldSpec) -> str:
+    """What a screen reader says for the field: its label and unit, plain text."""
+    return spec.label + (f" ({spec.unit})" if spec.unit else "")
 
 
 class FieldRow:
@@ -88,38 +99,74 @@ class FieldRow:
     def __init__(self, path: str, spec: FieldSpec, on_edit):
         self.path, self.spec = path, spec
         tip = tooltip(path, spec)
-        if spec.type == "choice":
+        if path == "model.name":
+            # The model picker: the library's models, or any name typed in (checked like a file's).
+            from advisor.models import library
+
             w = QComboBox()
+            w.setEditable(True)
+            w.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
+            w.addItem("")
+            for m in library():
+                w.addItem(m.id)
+                w.setItemData(w.count() - 1, f"{m.name}: {m.params_b:g} B parameters", Qt.ToolTipRole)
+            w.setInsertPolicy(QComboBox.NoInsert)
+            w.activated.connect(on_edit)
+            w.lineEdit().textEdited.connect(on_edit)
+        elif spec.type == "choice":
+            w = QComboBox()
+            # Sized by the dock, not by its longest choice: the form must fit a narrow window.
+            w.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(6)
             if not spec.required:
                 w.addItem("")
             w.addItems(list(spec.choices))
-            w.currentIndexChanged.connect(on_edit)
+            w.currentIndexChanged.connect(lambda *_: on_edit(path))
         elif spec.type == "bool":
             w = QCheckBox()
-            w.toggled.connect(on_edit)
+            w.toggled.connect(lambda *_: on_edit(path))
         else:
             w = QLineEdit()
+            w.setMinimumWidth(70)
             w.setClearButtonEnabled(False)
             if spec.default is not None and spec.default != "":
                 w.setPlaceholderText(f"default {format_value(spec, spec.default)}")
             elif not spec.required and spec.type != "text":
                 w.setPlaceholderText("optional")
-            w.textEdited.connect(on_edit)
+            w.textEdited.connect(lambda *_: on_edit(path))
         w.setObjectName(f"field:{path}")
         w.setToolTip(tip)
+        w.setAccessibleName(accessible_name(spec))
+        w.setAccessibleDescription(" ".join(p.rstrip(".") + "." for p in help_parts(path, spec) if p))
+        if isinstance(w, QComboBox) and w.isEditable():  # the text box inside is focused on its own
+            w.lineEdit().setAccessibleName(w.accessibleName())
+            w.lineEdit().setAccessibleDescription(w.accessibleDescription())
         w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.editor = w
         self.error = QLabel()
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
+        # The message wraps to the field's width (never widens the form, never cut at its edge).
+        self.error.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Minimum)
+        self.error.setMinimumWidth(40)
         self.error.setObjectName(f"error:{path}")
         self.error.hide()
         self.label = QLabel(spec.label + (f" <span style='color:gray'>({spec.unit})</span>" if spec.unit else ""))
         self.label.setToolTip(tip)
         self.label.setBuddy(w)
 
+    def fit_error(self) -> None:
+        """Give the wrapped message the height it needs at the width it has (a form layout
+        does not ask a wrapped label, so long messages were cut off)."""
+        if self.error.text():
+            width = max(40, self.editor.width())
+            self.error.setFixedHeight(self.error.heightForWidth(width))
+
     def value(self):
         w = self.editor
+        if isinstance(w, QComboBox) and w.isEditable():
+            return w.currentText().strip() or None
         if isinstance(w, QComboBox):
             return w.currentText() or None
         if isinstance(w, QCheckBox):
@@ -128,7 +175,9 @@ class FieldRow:
 
     def set_value(self, v) -> None:
         w = self.editor
-        if isinstance(w, QComboBox):
+        if isinstance(w, QComboBox) and w.isEditable():
+            w.setEditText("" if v is None else str(v))
+        elif isinstance(w, QComboBox):
             i = w.findText(str(v)) if v is not None else (0 if not self.spec.required else -1)
             w.setCurrentIndex(max(i, 0))
         elif isinstance(w, QCheckBox):
@@ -141,6 +190,11 @@ class FieldRow:
             return  # unchanged: re-polishing every field on every recompute cost ~10 ms
         self.error.setText(message)
         self.error.setVisible(bool(message))
+        self.fit_error()
+        w = self.editor
+        if isinstance(w, QLineEdit) and w.placeholderText() in ("optional", "required"):
+            # A field the message asks for is not optional any more.
+            w.setPlaceholderText("required" if message and not w.text().strip() else "optional")
         self.editor.setProperty("invalid", bool(message))
         self.editor.style().unpolish(self.editor)
         self.editor.style().polish(self.editor)
@@ -155,6 +209,7 @@ class WorkloadView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._loading = False
+        self.typed: set[str] = set()  # fields the user typed since the workload was loaded
         self.rows: dict[str, FieldRow] = {}
         self.groups: dict[str, QGroupBox] = {}
         outer = QVBoxLayout(self)
@@ -165,18 +220,24 @@ class WorkloadView(QWidget):
         top.addWidget(lab)
         self.presets = QComboBox()
         self.presets.setObjectName("presets")
+        self.presets.setAccessibleName("Preset")
+        self.presets.setAccessibleDescription("Start from a built-in workload; the fields below are filled from it.")
         self.presets.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.presets.activated.connect(self.preset_chosen)
         top.addWidget(self.presets, 1)
         outer.addLayout(top)
-        self.banner = QLabel()
-        self.banner.setProperty("role", "error")
+        # A message about the whole workload floats over the bottom of the form: shown in the
+        # layout it pushed every field down under the pointer (the next click hit the wrong one).
+        self.banner = QLabel(self)
+        self.banner.setProperty("role", "banner-error")
         self.banner.setWordWrap(True)
         self.banner.setObjectName("form-banner")
+        self.banner.setTextFormat(Qt.PlainText)
+        self.banner.setAutoFillBackground(True)
+        self.banner.setMargin(6)
         self.banner.hide()
-        outer.addWidget(self.banner)
 
-        scroll = QScrollArea()
+        scroll = self.scroll_area = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -190,14 +251,19 @@ class WorkloadView(QWidget):
                 box.setCheckable(True)
                 box.toggled.connect(self._on_section_toggled)
                 box.setToolTip(f"Untick to leave the [{section}] section out of the workload.")
+                box.setAccessibleName(SECTION_TITLES[section])
+                box.setAccessibleDescription(f"Untick to leave the {section} section out of the workload.")
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+            # In a narrow dock a row whose label is long puts its field under the label, so the
+            # form never gets wider than the dock (fields were cut at its right edge).
+            form.setRowWrapPolicy(QFormLayout.WrapLongRows)
             form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
             form.setHorizontalSpacing(8)
             form.setVerticalSpacing(4)
             for spec in specs:
                 path = f"{section}.{spec.key}" if section else spec.key
-                row = FieldRow(path, spec, self._on_edit)
+                row = FieldRow(path, spec, self._on_model_picked if path == "model.name" else self._on_edit)
                 self.rows[path] = row
                 holder = QWidget()
                 v = QVBoxLayout(holder)
@@ -222,6 +288,8 @@ class WorkloadView(QWidget):
     def set_workload(self, wl) -> None:
         """Fill the form from a Workload (no `edited` signals)."""
         self._loading = True
+        self.typed.clear()
+        self.loaded_description = wl.description or ""
         try:
             d = wl.to_dict()
             for section in SECTIONS:
@@ -243,6 +311,7 @@ class WorkloadView(QWidget):
             row.set_error(message if (p == path and message) else "")
         self.banner.setText(message if message and path not in self.rows else "")
         self.banner.setVisible(bool(message) and path not in self.rows)
+        self._place_banner()
         if path in self.rows and message:
             self.rows[path].editor.setToolTip(self.rows[path].editor.toolTip())
 
@@ -261,9 +330,68 @@ class WorkloadView(QWidget):
                 target[spec.key] = v
         return out
 
-    def _on_edit(self, *_):
-        if not self._loading:
-            self.edited.emit(self.data())
+    def _place_banner(self) -> None:
+        if self.banner.isHidden():
+            return
+        width = self.width() - 16
+        height = self.banner.heightForWidth(width)
+        self.banner.setGeometry(8, self.height() - height - 8, width, height)
+        self.banner.raise_()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_banner()
+        for row in self.rows.values():
+            row.fit_error()
+
+    # Shape fields derived from the parameter count unless given: they follow a new count.
+    SHAPE_FIELDS = ("model.layers", "model.hidden", "model.heads", "model.kv_heads")
+
+    def _follow_params(self) -> None:
+        """Parameters changed: the shape fields the user did not type are cleared, so the
+        advisor derives them from the new count (7B -> 1B no longer keeps 32 x 4096)."""
+        for path in self.SHAPE_FIELDS:
+            row = self.rows.get(path)
+            if row is not None and path not in self.typed and isinstance(row.editor, QLineEdit):
+                row.editor.setText("")
+                row.editor.setPlaceholderText("from parameters")
+
+    def _drop_stale_description(self) -> None:
+        """A figure was edited: a preset's or file's description no longer describes the
+        numbers (it went on to the PDF's title page), so it is cleared unless the user typed it."""
+        row = self.rows.get("description")
+        if row is None or "description" in self.typed or not isinstance(row.editor, QLineEdit):
+            return
+        if row.editor.text() and row.editor.text() == getattr(self, "loaded_description", ""):
+            row.editor.setText("")
+            row.editor.setPlaceholderText("edited: describe this workload")
+
+    def _on_edit(self, path=None, *_):
+        if self._loading:
+            return
+        if isinstance(path, str):
+            self.typed.add(path)
+            if path == "model.params_b":
+                self._follow_params()
+            if path not in ("name", "description"):
+                self._drop_stale_description()
+        self.edited.emit(self.data())
+
+    def _on_model_picked(self, *_):
+        """A library model picked: its shape replaces the form's model fields, then the usual edit."""
+        from advisor.models import find_model
+
+        lib = find_model(self.rows["model.name"].value() or "")
+        if lib is not None and not self._loading:
+            self._loading = True
+            try:
+                fields = lib.model_fields()
+                for spec in SECTIONS["model"]:
+                    if spec.key != "name":
+                        self.rows[f"model.{spec.key}"].set_value(fields.get(spec.key, spec.default))
+            finally:
+                self._loading = False
+        self._on_edit()
 
     def _on_section_toggled(self, _checked: bool):
-        self._on_edit()
+        self._on_edit(None)

@@ -1,0 +1,222 @@
+"""Workload rules at their boundaries: the last accepted value and the first rejected one.
+
+Each pair pins a comparison of advisor/workload.py (`>` vs `>=`, an off-by-one) so a bent
+bound fails here with the exact line a user would see.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from advisor.errors import BadInput
+from advisor.workload import (
+    MAX_FILE_BYTES,
+    Workload,
+    _show,
+    dumps_toml,
+    load_workload,
+    parse_text,
+    workload_from_dict,
+)
+
+INF = {"precision": "fp16", "requests_per_day": 1000}
+
+
+def ok(data) -> Workload:
+    return workload_from_dict(data, "w.toml")
+
+
+def err(data) -> str:
+    with pytest.raises(BadInput) as e:
+        workload_from_dict(data, "w.toml")
+    return str(e.value)
+
+
+def test_kv_heads_may_equal_heads_but_not_exceed_them():
+    assert ok({"model": {"params_b": 7, "heads": 32, "kv_heads": 32}, "inference": INF}).model.kv_heads == 32
+    assert ok({"model": {"params_b": 7, "heads": 32, "kv_heads": 1}, "inference": INF}).model.kv_heads == 1
+    assert err({"model": {"params_b": 7, "heads": 32, "kv_heads": 33}, "inference": INF}) == (
+        "w.toml: model.kv_heads must be at most model.heads (32), got 33")
+    # Without heads there is nothing to compare with: any kv_heads >= 1 is taken.
+    assert ok({"model": {"params_b": 7, "kv_heads": 64}, "inference": INF}).model.kv_heads == 64
+
+
+def test_active_params_may_equal_params_but_not_exceed_them():
+    assert ok({"model": {"params_b": 7, "active_params_b": 7}, "inference": INF}).model.active_params_b == 7
+    assert err({"model": {"params_b": 7, "active_params_b": 7.01}, "inference": INF}) == (
+        "w.toml: model.active_params_b must be at most model.params_b (7), got 7.01")
+
+
+def test_heads_must_divide_hidden():
+    assert ok({"model": {"params_b": 7, "hidden": 4096, "heads": 32}, "inference": INF}).model.heads == 32
+    assert err({"model": {"params_b": 7, "hidden": 4096, "heads": 24}, "inference": INF}) == (
+        "w.toml: model.heads must divide model.hidden (4096), got 24")
+
+
+@pytest.mark.parametrize(("path", "last_ok", "first_bad", "message"), [
+    ("inference.batch_size", 1, 0, "must be a whole number >= 1, got 0"),
+    ("inference.batch_size", 100_000, 100_001, "must be at most 100000, got 100001"),
+    ("inference.prompt_tokens", 0, -1, "must be a whole number >= 0, got -1"),
+    ("economics.pue", 1.0, 0.99, "must be a number >= 1, got 0.99"),
+    ("economics.pue", 5.0, 5.01, "must be at most 5, got 5.01"),
+    ("economics.electricity_usd_per_kwh", 0.0, -0.01, "must be a number >= 0, got -0.01"),
+    ("economics.target_utilization", 1.0, 1.0001, "must be at most 1, got 1.0001"),
+    ("economics.target_utilization", 0.001, 0.0, "must be a number > 0, got 0"),
+    ("economics.horizon_years", 50, 51, "must be at most 50, got 51"),
+    ("model.params_b", 100_000, 100_000.5, "must be at most 100000, got 100000.5"),
+    ("model.params_b", 1e-9, 0, "must be a number > 0, got 0"),
+    ("model.kv_heads", 1, 0, "must be a whole number >= 1, got 0"),
+])
+def test_bounds(path, last_ok, first_bad, message):
+    section, key = path.split(".")
+    base = {"model": {"params_b": 7}, "inference": dict(INF)}
+    base.setdefault(section, {})
+    good = json.loads(json.dumps(base))
+    good[section][key] = last_ok
+    wl = ok(good)
+    assert getattr(getattr(wl, section), key) == last_ok
+    bad = json.loads(json.dumps(base))
+    bad[section][key] = first_bad
+    assert err(bad) == f"w.toml: {path} {message}"
+
+
+def test_whole_numbers_become_int_and_numbers_float():
+    wl = ok({"model": {"params_b": 7, "layers": 32.0}, "inference": {**INF, "requests_per_day": 5}})
+    assert type(wl.model.layers) is int and wl.model.layers == 32
+    assert type(wl.inference.requests_per_day) is float and wl.inference.requests_per_day == 5.0
+    assert type(wl.model.params_b) is float
+    assert err({"model": {"params_b": 7, "layers": 32.5}, "inference": INF}) == (
+        "w.toml: model.layers must be a whole number >= 1, got 32.5")
+    assert err({"model": {"params_b": 7, "layers": "32"}, "inference": INF}) == (
+        "w.toml: model.layers must be a whole number >= 1, got '32'")
+    # A huge int is finite: it is compared, not rejected as non-finite.
+    assert err({"model": {"params_b": 10**30}, "inference": INF}) == (
+        "w.toml: model.params_b must be at most 100000, got a 31-digit number")
+
+
+def test_choices_are_trimmed_and_lowered():
+    wl = ok({"model": {"params_b": 7, "family": " Transformer "}, "inference": {**INF, "precision": " INT8"}})
+    assert wl.model.family == "transformer" and wl.inference.precision == "int8"
+    assert err({"model": {"params_b": 7}, "inference": {**INF, "precision": 8}}).startswith(
+        "w.toml: inference.precision must be one of fp32, ")
+
+
+def test_text_fields():
+    assert ok({"name": "x" * 200, "model": {"params_b": 7}, "inference": INF}).name == "x" * 200
+    assert err({"name": "x" * 201, "model": {"params_b": 7}, "inference": INF}) == (
+        "w.toml: name must be one line of at most 200 characters, got '" + "x" * 40 + "...'")
+    assert err({"name": 5, "model": {"params_b": 7}, "inference": INF}) == "w.toml: name must be text, got 5"
+    assert err({"description": "a\tb", "model": {"params_b": 7}, "inference": INF}) == (
+        "w.toml: description must be one line of at most 200 characters, got 'a\\tb'")
+    assert ok({"description": "tabs? no; spaces and ü yes", "model": {"params_b": 7},
+               "inference": INF}).description == "tabs? no; spaces and ü yes"
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("abc", "'abc'"), ("y" * 41, "'" + "y" * 40 + "...'"), ("y" * 40, "'" + "y" * 40 + "'"),
+    (10**21, "a 22-digit number"), (10**21 - 1, str(10**21 - 1)), (-(10**21), "a 22-digit number"),
+    (0.1 + 0.2, "0.30000000000000004"), (2.5, "2.5"), (560551.4, "560551.4"), (float("nan"), "nan"),
+    ({"a": 1}, "a table"), ([1], "a list"), (True, "true"), (False, "false"), (None, "None"), (7, "7"),
+])
+def test_values_are_shown_as_a_user_wrote_them(value, shown):
+    assert _show(value) == shown
+
+
+def test_unknown_keys_are_shown_plainly_or_quoted():
+    assert err({"model": {"params_b": 7}, "inference": {**INF, "bad key": 1}}).startswith(
+        "w.toml: inference.bad key is not a known field (known: precision, ")
+    assert err({"model": {"params_b": 7}, "inference": {**INF, "x\ny": 1}}).startswith(
+        "w.toml: inference.'x\\ny' is not a known field")
+    assert err({"model": {"params_b": 7}, "inference": {**INF, " pad": 1}}).startswith(
+        "w.toml: inference.' pad' is not a known field")
+    assert err({"model": {"params_b": 7}, "inference": {**INF, "": 1}}).startswith(
+        "w.toml: inference.'' is not a known field")
+    assert err({"model": {"params_b": 7}, "inference": INF, "x\ty": 1}).startswith("w.toml: 'x\\ty' is not a known")
+
+
+def test_sections_and_phases():
+    both = ok({"model": {"params_b": 7}, "inference": INF, "training": {"precision": "bf16", "tokens": 1e9}})
+    assert both.phase == "both"
+    train = ok({"model": {"params_b": 7}, "training": {"precision": "bf16", "tokens": 1e9}})
+    assert train.phase == "training" and train.inference is None
+    assert ok({"model": {"params_b": 7}, "inference": INF}).phase == "inference"
+    assert err({"model": {"params_b": 7}, "inference": INF, "economics": [1]}) == (
+        "w.toml: economics must be a table of fields, got a list")
+    assert err({"model": {"params_b": 7}, "inference": INF, "name": {"a": 1}}) == (
+        "w.toml: name must be text, got a table")
+
+
+def test_non_transformer_rules():
+    cnn = {"params_b": 0.0256, "family": "cnn", "forward_gflops_per_sample": 8.2}
+    # No tokens for a CNN: prompt/output tokens of 0 are fine.
+    wl = ok({"model": cnn, "inference": {**INF, "prompt_tokens": 0, "output_tokens": 0}})
+    assert wl.inference.prompt_tokens == 0
+    assert err({"model": cnn, "training": {"precision": "fp32"}}) == (
+        "w.toml: training.samples is required for family 'cnn'")
+    assert err({"model": {"params_b": 1, "family": "generic"}, "training": {"precision": "fp32"}}) == (
+        "w.toml: training.samples is required for family 'generic'")
+    assert ok({"model": cnn, "training": {"precision": "fp32", "samples": 1.28e6, "epochs": 90}}).training.epochs == 90
+    # A transformer may give samples (of seq_len tokens) instead of tokens.
+    assert ok({"model": {"params_b": 7}, "training": {"precision": "bf16", "samples": 1e6}}).training.samples == 1e6
+    assert ok({"model": {"params_b": 1, "family": "generic"}, "inference": INF}).model.family == "generic"
+    assert ok({"model": {"params_b": 7}, "inference": {**INF, "prompt_tokens": 0, "output_tokens": 1}})
+
+
+def test_to_dict_leaves_out_unset_fields():
+    wl = ok({"model": {"params_b": 7}, "inference": INF})
+    d = wl.to_dict()
+    assert set(d) == {"model", "inference", "economics"}
+    assert d["model"] == {"params_b": 7.0, "family": "transformer"}
+    named = ok({"name": "n", "description": "d", "model": {"params_b": 7}, "inference": INF}).to_dict()
+    assert named["name"] == "n" and named["description"] == "d"
+
+
+def test_toml_text_is_exact():
+    wl = ok({"name": 'Say "hi"', "model": {"params_b": 7, "layers": 32},
+             "inference": {**INF, "requests_per_day": 1e13, "latency_slo_ms": 0.5},
+             "training": {"precision": "bf16", "tokens": 2e15, "activation_checkpointing": True},
+             "economics": {"pue": 1.25}})
+    text = dumps_toml(wl)
+    assert text.splitlines()[:3] == ['name = "Say \\"hi\\""', "", "[model]"]
+    assert "params_b = 7\n" in text and "layers = 32\n" in text
+    assert "requests_per_day = 10000000000000\n" in text and "latency_slo_ms = 0.5\n" in text
+    assert "tokens = 2000000000000000.0\n" in text  # >= 1e15 stays a float (repr), not an int
+    assert "activation_checkpointing = true\n" in text and "activation_checkpointing = true\n" in text
+    assert "\n[economics]\nmode = \"cloud\"\n" in text and "pue = 1.25\n" in text
+    assert parse_text(text, "w.toml", "toml") == wl
+    off = ok({"model": {"params_b": 7}, "training": {"precision": "bf16", "tokens": 1e9}})
+    assert "activation_checkpointing = false\n" in dumps_toml(off)
+    assert dumps_toml(off).endswith("\n") and not dumps_toml(off).endswith("\n\n")
+
+
+def test_file_size_limit_and_bom(tmp_path):
+    assert MAX_FILE_BYTES == 1_000_000
+    f = tmp_path / "big.toml"
+    f.write_text("# " + "x" * (MAX_FILE_BYTES - 3) + "\n")  # exactly the limit: read (and found empty of fields)
+    with pytest.raises(BadInput) as e:
+        load_workload(f)
+    assert str(e.value) == "big.toml: model is required (a [model] section with params_b)"
+    f.write_text("# " + "x" * (MAX_FILE_BYTES - 2) + "\n")
+    with pytest.raises(BadInput) as e:
+        load_workload(f)
+    assert str(e.value) == "big.toml: file is 1.0 MB, too large for a workload file"
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + json.dumps({"model": {"params_b": 7}, "inference": INF}).encode())
+    assert load_workload(bom).name == "bom" and load_workload(bom).model.params_b == 7
+    upper = tmp_path / "UP.JSON"
+    upper.write_text(json.dumps({"name": "from json", "model": {"params_b": 7}, "inference": INF}))
+    assert load_workload(upper).name == "from json"
+
+
+def test_parse_errors_name_the_format():
+    with pytest.raises(BadInput) as e:
+        parse_text("{" + '"a": ' * 1 + "1" * 5000 + "}", "w.json", "json")
+    assert str(e.value).startswith("w.json: not valid JSON: Exceeds the limit (4300 digits)")
+    with pytest.raises(BadInput) as e:
+        parse_text("a = 1\na = 2\n", "w.toml", "toml")
+    assert str(e.value).startswith("w.toml: not valid TOML: ")
+    with pytest.raises(BadInput) as e:
+        parse_text("[" * 100_000, "w.json", "json")
+    assert str(e.value) == "w.json: not a workload: nested too deeply"
