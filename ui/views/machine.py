@@ -219,10 +219,12 @@ class MachineView(QWidget):
         side_buttons.addWidget(self.side_note, 1)
         self.compare_machine_btn = QPushButton("Add machine to Compare")
         self.compare_machine_btn.setObjectName("compare-machine")
+        self.compare_machine_btn.setAccessibleName("Add the selected machine to Compare")
         self.compare_machine_btn.setToolTip("Price the current workload on the selected machine, with its own measured "
                                             "figures, as a column of the Compare tab.")
         self.apply_btn = QPushButton("Apply to its catalog row")
         self.apply_btn.setObjectName("apply-import")
+        self.apply_btn.setAccessibleName("Let the selected imported machine calibrate its catalog row")
         self.apply_btn.setToolTip("Let the selected imported machine's plausible figures calibrate the catalog row "
                                   "of its device, for every estimate (press again to stop).")
         for b in (self.compare_machine_btn, self.apply_btn):
