@@ -4,7 +4,6 @@ The best value of each row is marked."""
 
 from __future__ import annotations
 
-import html
 import math
 
 import numpy as np
@@ -22,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import plain
 from ui.charts import fmt_money, fmt_ms, fmt_num
 from ui.glossary import GLOSSARY
 from ui.theme import LIGHT
@@ -157,6 +157,7 @@ class CompareView(QWidget):
         lay.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
         self.title = QLabel("Compare")
+        self.title.setTextFormat(Qt.RichText)  # the workload name in it goes through plain.escape()
         self.title.setProperty("role", "headline")
         top.addWidget(self.title, 1)
         self.clear_btn = QPushButton("Clear comparison")
@@ -236,7 +237,7 @@ class CompareView(QWidget):
         self.hint.setVisible(n < 2)
         self.clear_btn.setEnabled(bool(n))
         self.title.setText(f"Compare {n} device{'s' if n != 1 else ''} for "
-                           f"<b>{html.escape(r.workload.name or 'this workload')}</b>" if n else "Compare")
+                           f"<b>{plain.escape(r.workload.name or 'this workload')}</b>" if n else "Compare")
         rows = [d for d in DIMENSIONS if any(_has(d, res, i) for res, i in cols)] if n else []
         self.table.clear()
         self.table.setColumnCount(n)
@@ -245,9 +246,9 @@ class CompareView(QWidget):
         self.table.setHorizontalHeaderLabels(names)
         for c, name in enumerate(names):
             machine = self._shown[c].startswith("machine:")
-            self.table.horizontalHeaderItem(c).setToolTip(
+            self.table.horizontalHeaderItem(c).setToolTip(plain.tip(
                 f"{name}: {'a machine from the probe history, priced with its own measured figures; ' if machine else ''}"
-                "double-click to remove from the comparison")
+                "double-click to remove from the comparison"))
         self.table.setVerticalHeaderLabels([f"{sec} · {label}" for sec, label, *_ in rows])
         bold = QFont()
         bold.setBold(True)
