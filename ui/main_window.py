@@ -244,6 +244,8 @@ class MainWindow(QMainWindow):
         self.compare.remove_requested.connect(st.toggle_compare)
         self.compare.clear_requested.connect(lambda: st.set_compare([]))
         self.machine.probe_requested.connect(self.start_probe)
+        self.machine.compare_machine_requested.connect(self._compare_machine)
+        self.machine.apply_requested.connect(self.apply_import)
         self.machine.cancel_requested.connect(self.cancel_probe)
         self.machine.import_requested.connect(self.import_dialog)
         self.presets = list_presets()
@@ -589,9 +591,17 @@ class MainWindow(QMainWindow):
             self.act_quick.setEnabled(False)
         for w in hist.get("warnings", []):
             self.statusBar().showMessage(w, 8000)
-        self.machine.set_history(hist.get("runs", []))
-        self.state.set_probe(hist.get("report"), hist.get("calibrations"))
+        self._set_machines(hist)
+        self.state.set_probe(hist.get("report"), hist.get("calibrations"), hist.get("runs"))
         self.machine.set_probe_report(hist.get("report"), self.state.machine)
+
+    def _set_machines(self, hist: dict) -> None:
+        """The history's machines: side by side in the Machine view, and as Compare columns."""
+        if "side_by_side" in hist:
+            self.machine.set_side_by_side(hist["side_by_side"])
+        self.machine.set_history(hist.get("runs", []))
+        if getattr(self, "compare", None) is not None:
+            self.compare.set_machines(hist.get("machine_options", {}))
 
     def start_probe(self, quick: bool = True, probes=None) -> None:
         from ui import jobs
@@ -622,9 +632,11 @@ class MainWindow(QMainWindow):
         if report.get("cancelled"):
             self.machine.set_probe_done(report, "Probe cancelled; nothing was saved.")
             return
-        self.machine.set_history(hist.get("runs", []))
-        self.state.set_probe(report, hist.get("calibrations"))
-        self.machine.set_probe_report(report, self.state.machine)
+        self._set_machines(hist)
+        # The state (and every estimate) uses the combination of recent runs, not just this one.
+        combined = hist.get("report") or report
+        self.state.set_probe(combined, hist.get("calibrations"), hist.get("runs"))
+        self.machine.set_probe_report(combined, self.state.machine)
         self.machine.set_probe_done(report, self.machine.probe_status.text())
         self.statusBar().showMessage("Probe done: this machine's rows are now calibrated.", 6000)
 
@@ -646,9 +658,29 @@ class MainWindow(QMainWindow):
         from ui import jobs
 
         return self._run(jobs.import_job, path, self.state.catalog, name="import",
-                         on_done=lambda hist: (self.machine.set_history(hist.get("runs", [])),
-                                               self.statusBar().showMessage(f"Imported {path}", 5000)),
+                         on_done=lambda hist: (self._on_history(hist),
+                                               self.statusBar().showMessage(
+                                                   f"Imported {path}: shown and compared; it calibrates a catalog row "
+                                                   "only once you apply it", 8000)),
                          on_fail=lambda msg, _d: self.notify("Cannot import", msg, "warning"))
+
+    def _compare_machine(self, machine_id: str) -> None:
+        if self.state is None:
+            return
+        if machine_id not in self.state.compare and not self.state.toggle_compare(machine_id):
+            self.notify("Compare is full", "Remove a column from Compare first (double-click its header).", "info")
+            return
+        self.tabs.setCurrentIndex(TAB_COMPARE)
+
+    def apply_import(self, run_id: int, device_id: str, undo: bool = False):
+        """Let an imported run calibrate a catalog row (or stop it); every estimate follows at once."""
+        from ui import jobs
+
+        verb = "no longer calibrates" if undo else "now calibrates"
+        return self._run(jobs.apply_job, run_id, device_id, self.state.catalog, undo, name="apply",
+                         on_done=lambda hist: (self._on_history(hist),
+                                               self.statusBar().showMessage(f"Run {run_id} {verb} {device_id}", 6000)),
+                         on_fail=lambda msg, _d: self.notify("Cannot apply", msg, "warning"))
 
     # ---- export -----------------------------------------------------------------------
     def export_csv_dialog(self) -> None:
