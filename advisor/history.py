@@ -383,17 +383,21 @@ def _reject_constant(name: str):
     raise ValueError(f"non-finite number {name}")
 
 
+# A probe report is a few kB (a full run with every batch size: ~20 kB); anything far larger is
+# not one, and would be stored whole in the history and slow every later command.
+MAX_REPORT_BYTES = 2_000_000
+
+
 def load_report_file(path: str | Path) -> dict:
     """Read and validate a `probe --json` file. BadInput: '<file>: <field>: <problem>'."""
+    from advisor.files import read_user_file
+
     p = Path(path)
+    raw = read_user_file(p, MAX_REPORT_BYTES, what="probe report")  # regular files of sane size only
     try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise BadInput(f"{p}: file not found") from None
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadInput(f"{p}: not a probe report: not UTF-8 text") from None
-    except OSError as e:
-        raise BadInput(f"{p}: cannot read: {e.strerror or e}") from None
     try:
         data = json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:

@@ -19,9 +19,10 @@ checked at `economics.latency_percentile` (default p95) as the percentile of the
 (P(W > t) = C(c, a) exp(-(c mu - lambda) t)) plus the service latency at the pessimistic end
 of the estimate's range.
 
-Hosts: GPUs sit in hosts, sized by device class (sources next to HOST_CLASSES); owned devices
-are taken to sit in owned hosts. Owned and cloud figures are given side by side, never mixed
-in one number: `tco_usd` is what owning costs over the horizon (what must be bought plus the
+Hosts: GPUs sit in hosts, sized by device class (sources next to HOST_CLASSES), except rows
+whose price and power are a whole computer (catalog `system`: Macs, DGX Spark), which need
+none; owned devices are taken to sit in owned hosts. Owned and cloud figures are given side
+by side, never mixed in one number: `tco_usd` is what owning costs over the horizon (what must be bought plus the
 electricity and hosting of the whole fleet; hardware already owned is paid for), and
 `cloud_tco_usd` renting the same fleet around the clock.
 """
@@ -39,6 +40,7 @@ from advisor.model import efficiency as E
 from advisor.model.devices import DeviceTable, device_table
 from advisor.model.estimate import MAX_PCIE_DEVICES, MAX_TP_DEVICES, SECONDS_PER_DAY, estimate_table
 from advisor.workload import SECTIONS, Workload
+from hardware_db.loader import is_system
 
 THIS_MACHINE = "this machine"
 HOURS_PER_YEAR = E.HOURS_PER_YEAR
@@ -192,6 +194,9 @@ def parse_prices(texts, catalog) -> dict[str, float]:
 # Queueing
 
 
+ERLANG_EXACT_MAX = 2_000  # servers up to which Erlang C is computed exactly
+
+
 def erlang_c(c: int, a: float) -> float:
     """Probability an arrival waits in an M/M/c queue with offered load a = lambda / mu (< c).
 
@@ -202,6 +207,15 @@ def erlang_c(c: int, a: float) -> float:
         return 0.0
     if a >= c:
         return 1.0
+    if c > ERLANG_EXACT_MAX:
+        # Large fleets: the Halfin-Whitt limit (Halfin & Whitt 1981), C ~ 1 / (1 + beta Phi(beta) / phi(beta))
+        # with beta = (c - a) / sqrt(a); exact to a few per cent at these sizes, and O(1) not O(c).
+        beta = (c - a) / math.sqrt(a)
+        if beta > 8:
+            return 0.0
+        phi = math.exp(-beta * beta / 2) / math.sqrt(2 * math.pi)
+        cdf = 0.5 * (1 + math.erf(beta / math.sqrt(2)))
+        return 1.0 / (1.0 + beta * cdf / phi)
     b = 1.0
     for k in range(1, c + 1):
         b = a * b / (k + a * b)
@@ -250,7 +264,15 @@ def _split(wl: Workload, n: int, forced: str | None = None) -> str:
     return "tensor" if heads % n == 0 and (kv % n == 0 or n % kv == 0) else "layers"
 
 
+# A row whose price and power are a whole computer (a Mac, DGX Spark; hardware_db `system`
+# column): each device is its own host and nothing is added for one, whatever the workload's
+# economics.host_* say (those describe hosts for cards).
+WHOLE_COMPUTER = HostClass("whole-computer", 1, 0.0, 0.0, "hardware_db: the row's price and power are the whole computer")
+
+
 def _host_class(table: DeviceTable, wl: Workload) -> HostClass:
+    if is_system(table.rows[0]):
+        return WHOLE_COMPUTER
     base = HOST_CLASSES[SEGMENT_HOST.get(table.segment[0], "server")]
     e = wl.economics
     return HostClass(base.name, e.devices_per_host or base.devices,
@@ -319,7 +341,7 @@ def _replicas(lam: float, busy_s: float, batch: int, latency_s: float, util: flo
         return 1, 0.0, 0.0
     r = max(1, math.ceil(lam * busy_s / util - 1e-9))
     service = busy_s * batch  # one slot holds a request this long
-    for _ in range(100_000):
+    for _ in range(10_000):
         c = r * batch
         mean, p = wait_s(c, lam * service, service, pct)
         if slo_s is None or latency_s + p <= slo_s or latency_s > slo_s or p == 0.0:
@@ -456,7 +478,8 @@ def plan_option(wl: Workload, catalog, option: Option, *, owned: dict[str, int] 
                           f"{'covers' if owned_used == 1 else 'cover'} it")
         else:
             why.insert(0, f"buy {devices_word(to_buy)}" + (f" and {hosts_to_buy} {host.name} host"
-                                                           f"{'s' if hosts_to_buy != 1 else ''}" if hosts_to_buy else "")
+                                                           f"{'s' if hosts_to_buy != 1 else ''}"
+                                                           if hosts_to_buy and host is not WHOLE_COMPUTER else "")
                        + (f" ({owned_used:,} owned)" if owned_used else ""))
         if out["fits"] and not out["meets_latency_slo"] and out.get("replicas"):
             out["fixes"] = _fixes(wl, catalog, option, owned, prices, calibrations, n)
@@ -695,7 +718,9 @@ def assumptions(wl: Workload, host: HostClass | None = None) -> list[str]:
             "LLM serving, whose near-constant service times wait about half as long",
             f"latency checked at p{e.latency_percentile:g}: the queueing wait plus the slow end of the estimate's range",
         ]
-    if host is not None:
+    if host is WHOLE_COMPUTER:
+        out.append("hosts: none added; the catalog's price and power for this device are of the whole computer")
+    elif host is not None:
         out.append(f"hosts: a {host.name} holds {host.devices} GPUs, costs ${host.price_usd:,.0f} and draws "
                    f"{host.power_w:,.0f} W besides them (economics.host_price_usd / host_power_w / devices_per_host)")
     out.append(f"owning: what must be bought + electricity at ${e.electricity_usd_per_kwh:g}/kWh x PUE {e.pue:g}"

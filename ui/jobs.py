@@ -83,6 +83,20 @@ def import_job(progress, cancel, path: str, catalog):
     return history_job(progress, cancel, catalog)
 
 
+# A spreadsheet runs a cell that starts with one of these as a formula (=HYPERLINK(...),
+# =cmd|...); a tab or carriage return can smuggle one in after a blank start (OWASP "CSV
+# injection"). Device names and reasons come from other people's overlays.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A CSV cell a spreadsheet shows as text: text starting like a formula gets a leading
+    apostrophe (the spreadsheet convention for "this is text"); numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def csv_job(progress, cancel, path: str, header: list[str], rows: list[list]):
     import csv
     import io
@@ -91,11 +105,11 @@ def csv_job(progress, cancel, path: str, header: list[str], rows: list[list]):
 
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(header)
+    w.writerow([csv_cell(h) for h in header])
     for k, row in enumerate(rows):
         if cancel.is_set():
             return None
-        w.writerow(row)
+        w.writerow([csv_cell(v) for v in row])
         if k % 50 == 0:
             progress(k / max(1, len(rows)), "writing CSV")
     write_text_atomic(path, buf.getvalue())

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 from ui.settings import Settings
 
 log = logging.getLogger(__name__)
-UNSAVED_FILE = "unsaved_workload.toml"
 
 TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE, TAB_PLANS = range(5)
 TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine", "Plans")
@@ -86,6 +85,9 @@ class MainWindow(QMainWindow):
         self.tasks: list = []
         self._built = False
         self._detected = False
+        from ui.unsaved import UnsavedEdits
+
+        self.unsaved = UnsavedEdits()
         self.setWindowTitle("Hardware Advisor — training vs inference")
         self.setObjectName("main-window")
         self.resize(1280, 800)
@@ -299,48 +301,39 @@ class MainWindow(QMainWindow):
             return
         self._apply_preset(0)
 
-    # Edits not yet saved are kept across a close (nothing the user made is lost): written
-    # atomically to the config folder at close, restored, still marked unsaved, at the next start.
-    def _unsaved_path(self) -> Path:
-        from advisor.paths import config_dir
-
-        return config_dir() / UNSAVED_FILE
-
+    # Edits not yet saved are kept across a close (nothing the user made is lost): each window
+    # has its own locked file in the config folder (ui/unsaved.py), restored, still marked
+    # unsaved, at the next start.
     def _keep_unsaved(self) -> None:
         from advisor.errors import BadInput
         from advisor.workload import dumps_toml
 
-        path = self._unsaved_path()
-        if not (getattr(self, "_dirty", False) and self.state is not None and self.state.workload is not None):
-            path.unlink(missing_ok=True)
-            return
-        origin = str(self.current_path.resolve()) if self.current_path else ""
-        text = f"# unsaved edits of: {origin or 'a new workload'}\n" + dumps_toml(self.state.workload)
         try:
-            from advisor.atomic import write_text_atomic
-
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(path, text)
-        except (BadInput, OSError) as e:
+            if getattr(self, "_dirty", False) and self.state is not None and self.state.workload is not None:
+                origin = self.current_path.resolve() if self.current_path else None
+                self.unsaved.keep(origin, dumps_toml(self.state.workload))
+            else:
+                self.unsaved.drop()
+        except (BadInput, OSError) as e:  # a config folder that is a file, a full disk
             log.warning("unsaved edits not kept: %s", e)
+        finally:
+            self.unsaved.release()
 
     def _restore_unsaved(self) -> bool:
         from advisor.errors import BadInput
         from advisor.workload import parse_text
 
-        path = self._unsaved_path()
-        if not path.is_file():
+        claimed = self.unsaved.claim()
+        if claimed is None:
             return False
+        origin, text = claimed
         try:
-            text = path.read_text(encoding="utf-8")
-            wl = parse_text(text, path.name, "toml")
-        except (BadInput, OSError, UnicodeDecodeError) as e:
-            self.notify("Unsaved edits not restored", f"{path}: {e}", "warning")
-            path.replace(path.with_suffix(".bad"))
+            wl = parse_text(text, self.unsaved.path.name, "toml")
+        except BadInput as e:
+            self.notify("Unsaved edits not restored", f"{self.unsaved.path}: {e}", "warning")
+            self.unsaved.set_aside()
             return False
-        first = text.splitlines()[0] if text else ""
-        origin = first.removeprefix("# unsaved edits of: ").strip()
-        self.current_path = Path(origin) if origin and origin != "a new workload" else None
+        self.current_path = origin
         self.form.presets.setCurrentIndex(self.form.presets.findText(wl.name))
         self.state.set_workload(wl, immediate=True)
         self._dirty = True
@@ -892,15 +885,22 @@ class MainWindow(QMainWindow):
         if event.spontaneous() and not asked and not self.may_discard_edits("quit"):
             event.ignore()
             return
-        self.settings.compare = list(self.state.compare) if self.state is not None else []
-        self.settings.geometry = self.saveGeometry()
-        self.settings.sync()
-        self._keep_unsaved()
-        self.cancel_report()
-        if self._report_process is not None:
-            self._report_process.waitForFinished(2000)
-        workers.shutdown()
-        super().closeEvent(event)
+        # Each step on its own: a config folder that cannot be written (XDG_CONFIG_HOME names a
+        # file) must not stop the report child or the worker threads from being stopped.
+        try:
+            self.settings.compare = list(self.state.compare) if self.state is not None else []
+            self.settings.geometry = self.saveGeometry()
+            self.settings.sync()
+        except Exception as e:
+            log.warning("settings not saved: %s", e)
+        try:
+            self._keep_unsaved()
+        finally:
+            self.cancel_report()
+            if self._report_process is not None:
+                self._report_process.waitForFinished(2000)
+            workers.shutdown()
+            super().closeEvent(event)
 
     def geometry_bytes(self) -> QByteArray:
         return self.saveGeometry()

@@ -41,7 +41,8 @@ def _pct(eff: dict, key: str) -> str:
     return f"  ({v * 100:.0f}% of peak)" if isinstance(v, (int, float)) else ""
 
 
-def print_summary(report: dict, out=sys.stdout) -> None:
+def print_summary(report: dict, out=None) -> None:
+    out = out or sys.stdout
     cpu = report.get("cpu") or {}
     eff = cpu.get("efficiency") or {}
     w = out.write
@@ -72,7 +73,8 @@ def print_summary(report: dict, out=sys.stdout) -> None:
 
 
 def _stderr_progress(fraction: float, message: str) -> None:
-    sys.stderr.write(f"\r{fraction * 100:3.0f}%  {message[:60]:<60}")
+    write = getattr(sys.stderr, "write_control", sys.stderr.write)  # our own \r, not file text
+    write(f"\r{fraction * 100:3.0f}%  {message[:60]:<60}")
     sys.stderr.flush()
 
 
@@ -114,7 +116,7 @@ def run(args) -> int:
     report = run_probes(quick=args.quick, progress=_stderr_progress if show_progress else None,
                         cancel=cancel, timeout_s=timeout)
     if show_progress:
-        sys.stderr.write("\r" + " " * 70 + "\r")
+        getattr(sys.stderr, "write_control", sys.stderr.write)("\r" + " " * 70 + "\r")
     data = report.to_dict()
     if not args.no_save:
         try:

@@ -264,3 +264,26 @@ def test_lifecycle_energy_training_once_inference_over_the_horizon():
     assert lc["training_co2_kg"] == pytest.approx(lc["training_energy_kwh"] * 0.5)
     assert lc["inference_co2_kg"] == pytest.approx(lc["inference_energy_kwh"] * 0.5)
     assert car_years(9_200) == pytest.approx(2.0) and CAR_CO2_KG_PER_YEAR == 4_600
+
+
+def test_erlang_c_large_fleets_follow_the_exact_value():
+    # Halfin-Whitt above ERLANG_EXACT_MAX servers: compare with the exact recursion just below it.
+    import advisor.plan as P
+
+    for c, a in ((2_000, 1_950.0), (2_000, 1_900.0)):
+        exact = erlang_c(c, a)
+        old = P.ERLANG_EXACT_MAX
+        try:
+            P.ERLANG_EXACT_MAX = 10
+            approx = erlang_c(c, a)
+        finally:
+            P.ERLANG_EXACT_MAX = old
+        assert approx == pytest.approx(exact, rel=0.1)
+
+
+def test_absurd_traffic_plans_quickly_without_hanging():
+    d = serve_8b(1e13)
+    d["inference"]["batch_size"] = 64
+    d["economics"]["target_utilization"] = 1.0
+    p = plan_option(wl(d), CAT, Option(row("h100 sxm")["id"]))
+    assert p["replicas"] > 1e6 and p["upfront_usd"] is not None

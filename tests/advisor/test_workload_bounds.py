@@ -63,10 +63,12 @@ def test_heads_must_divide_hidden():
     ("economics.pue", 5.0, 5.01, "must be at most 5, got 5.01"),
     ("economics.electricity_usd_per_kwh", 0.0, -0.01, "must be a number >= 0, got -0.01"),
     ("economics.target_utilization", 1.0, 1.0001, "must be at most 1, got 1.0001"),
-    ("economics.target_utilization", 0.001, 0.0, "must be a number > 0, got 0"),
+    ("economics.target_utilization", 0.01, 0.0099, "must be at least 0.01, got 0.0099"),  # tiny: a slip
+    ("economics.target_utilization", 0.01, 0.0, "must be a number > 0, got 0"),
     ("economics.horizon_years", 50, 51, "must be at most 50, got 51"),
     ("model.params_b", 100_000, 100_000.5, "must be at most 100000, got 100000.5"),
-    ("model.params_b", 1e-9, 0, "must be a number > 0, got 0"),
+    ("model.params_b", 1e-6, 9e-7, "must be at least 1e-06, got 9e-07"),  # 1,000 parameters at least
+    ("model.params_b", 1e-6, 0, "must be a number > 0, got 0"),
     ("model.kv_heads", 1, 0, "must be a whole number >= 1, got 0"),
 ])
 def test_bounds(path, last_ok, first_bad, message):
@@ -201,7 +203,7 @@ def test_file_size_limit_and_bom(tmp_path):
     f.write_text("# " + "x" * (MAX_FILE_BYTES - 2) + "\n")
     with pytest.raises(BadInput) as e:
         load_workload(f)
-    assert str(e.value) == "big.toml: file is 1.0 MB, too large for a workload file"
+    assert str(e.value) == "big.toml: file is 1.0 MB, too large for a workload file (at most 1.0 MB)"
     bom = tmp_path / "bom.json"
     bom.write_bytes(b"\xef\xbb\xbf" + json.dumps({"model": {"params_b": 7}, "inference": INF}).encode())
     assert load_workload(bom).name == "bom" and load_workload(bom).model.params_b == 7

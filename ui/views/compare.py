@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import plain
 from ui.charts import fmt_money, fmt_ms, fmt_num
 from ui.glossary import GLOSSARY
 from ui.theme import LIGHT
@@ -156,6 +157,7 @@ class CompareView(QWidget):
         lay.setContentsMargins(8, 8, 8, 8)
         top = QHBoxLayout()
         self.title = QLabel("Compare")
+        self.title.setTextFormat(Qt.RichText)  # the workload name in it goes through plain.escape()
         self.title.setProperty("role", "headline")
         top.addWidget(self.title, 1)
         self.clear_btn = QPushButton("Clear comparison")
@@ -209,15 +211,15 @@ class CompareView(QWidget):
         self.hint.setVisible(len(idx) < 2)
         self.clear_btn.setEnabled(bool(idx))
         self.title.setText(f"Compare {len(idx)} device{'s' if len(idx) != 1 else ''} for "
-                           f"<b>{r.workload.name or 'this workload'}</b>" if idx else "Compare")
+                           f"<b>{plain.escape(r.workload.name or 'this workload')}</b>" if idx else "Compare")
         rows = [d for d in DIMENSIONS if any(_has(d, r, i) for i in idx)] if idx else []
         self.table.clear()
         self.table.setColumnCount(len(idx))
         self.table.setRowCount(len(rows))
         self.table.setHorizontalHeaderLabels([str(r.estimates.table.names[i]) for i in idx])
         for c, i in enumerate(idx):
-            self.table.horizontalHeaderItem(c).setToolTip(f"{r.estimates.table.names[i]}: double-click to remove "
-                                                          "from the comparison")
+            self.table.horizontalHeaderItem(c).setToolTip(plain.tip(f"{r.estimates.table.names[i]}: double-click to "
+                                                                    "remove from the comparison"))
         self.table.setVerticalHeaderLabels([f"{sec} · {label}" for sec, label, *_ in rows])
         bold = QFont()
         bold.setBold(True)

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from ui.charts import fmt_num
+from ui.plain import escape, plain_label, tip
 
 
 def _card(title: str) -> tuple[QFrame, QLabel]:
@@ -35,7 +36,7 @@ def _card(title: str) -> tuple[QFrame, QLabel]:
     lay.addWidget(t)
     body = QLabel("Detecting…")
     body.setWordWrap(True)
-    body.setTextFormat(Qt.RichText)
+    body.setTextFormat(Qt.RichText)  # its text is built with escape() around every detected/imported value
     body.setTextInteractionFlags(Qt.TextSelectableByMouse)
     body.setAlignment(Qt.AlignTop | Qt.AlignLeft)
     lay.addWidget(body, 1)
@@ -68,7 +69,7 @@ class MachineView(QWidget):
         lay.setContentsMargins(10, 10, 10, 10)
         lay.setSpacing(10)
 
-        self.status = QLabel("Detecting this machine…")
+        self.status = plain_label(QLabel("Detecting this machine…"))
         self.status.setProperty("role", "muted")
         self.status.setObjectName("detect-status")
         lay.addWidget(self.status)
@@ -84,7 +85,7 @@ class MachineView(QWidget):
         cards.setColumnStretch(1, 3)
         cards.setColumnStretch(2, 5)
         lay.addLayout(cards)
-        self.warnings = QLabel()
+        self.warnings = plain_label(QLabel())
         self.warnings.setWordWrap(True)
         self.warnings.setProperty("role", "muted")
         self.warnings.setObjectName("detect-warnings")
@@ -122,8 +123,8 @@ class MachineView(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setFormat("idle")
         pl.addWidget(self.progress)
-        self.probe_status = QLabel("Probes measure matrix-multiply speed and memory bandwidth, then calibrate "
-                                   "the estimates for this machine's rows.")
+        self.probe_status = plain_label(QLabel("Probes measure matrix-multiply speed and memory bandwidth, then "
+                                               "calibrate the estimates for this machine's rows."))
         self.probe_status.setWordWrap(True)
         self.probe_status.setProperty("role", "muted")
         self.probe_status.setObjectName("probe-status")
@@ -194,18 +195,18 @@ class MachineView(QWidget):
     # ---- detection ----------------------------------------------------------------------
     def set_machine(self, m) -> None:
         cpu = m.cpu
-        match = (f"<b>{cpu.catalog_name}</b>" if cpu.catalog_name else
-                 f"<i>no catalog row</i> ({cpu.match_reason or 'not matched'}); shown as "
+        match = (f"<b>{escape(cpu.catalog_name)}</b>" if cpu.catalog_name else
+                 f"<i>no catalog row</i> ({escape(cpu.match_reason or 'not matched')}); shown as "
                  "<b>This machine</b> in the table")
         self.cpu.setText(_kv([
-            ("Model", cpu.brand or "<i>reading the brand…</i>"),
-            ("Architecture", f"{cpu.arch}, {cpu.isa.upper() if cpu.isa else '—'}"),
+            ("Model", escape(cpu.brand) if cpu.brand else "<i>reading the brand…</i>"),
+            ("Architecture", escape(f"{cpu.arch}, {cpu.isa.upper() if cpu.isa else '—'}")),
             ("Cores / threads", f"{cpu.cores or '?'} / {cpu.threads or '?'}"),
             ("Clock", _fig(cpu.peak_clock_ghz or cpu.max_ghz or cpu.base_ghz, "GHz", 2)),
             ("Peak FP32", _fig(cpu.peak_gflops_fp32, "GFLOP/s")),
             ("Peak BF16", _fig(cpu.peak_gflops_bf16, "GFLOP/s")),
             ("Peak INT8", _fig(cpu.peak_gops_int8, "GOP/s")),
-            ("ML flags", ", ".join(cpu.flags) or "—"),
+            ("ML flags", escape(", ".join(cpu.flags) or "—")),
             ("Catalog match", match),
         ]))
         self.mem.setText(_kv([("Installed", _fig(m.memory_gb, "GiB")), ("Available", _fig(m.memory_available_gb, "GiB")),
@@ -213,19 +214,20 @@ class MachineView(QWidget):
         if m.gpus:
             parts = []
             for g in m.gpus:
-                parts.append(f"<b>GPU {g.index}: {g.name}</b>" + _kv([
+                parts.append(f"<b>GPU {g.index}: {escape(g.name)}</b>" + _kv([
                     ("Memory", _fig(g.memory_gb, "GiB")),
-                    ("Catalog match", g.catalog_name or f"<i>none</i> ({g.match_reason or 'not matched'})"),
+                    ("Catalog match", escape(g.catalog_name) if g.catalog_name else
+                     f"<i>none</i> ({escape(g.match_reason or 'not matched')})"),
                     ("Peak bandwidth", _fig(g.peak_bandwidth_gbps, "GB/s", 0)
-                     + (f" ({g.bandwidth_source})" if g.bandwidth_source else "")),
+                     + (f" ({escape(g.bandwidth_source)})" if g.bandwidth_source else "")),
                     ("Power limit", _fig(g.power_limit_w, "W", 0)),
-                    ("Architecture", " ".join(x for x in (g.architecture, g.compute_capability and f"sm {g.compute_capability}") if x) or "—"),
+                    ("Architecture", escape(" ".join(x for x in (g.architecture, g.compute_capability and f"sm {g.compute_capability}") if x) or "—")),
                 ]))
             self.gpu.setText("<br>".join(parts))
         else:
             self.gpu.setText("<b>No GPU detected.</b> The advisor works CPU-only here.<br>" + _kv(
-                [(vendor.upper() if vendor == "amd" else vendor.capitalize(), status) for vendor, status in m.gpu_backends]))
-        self.warnings.setText("<br>".join(f"⚠ {w}" for w in m.warnings))
+                [(vendor.upper() if vendor == "amd" else vendor.capitalize(), escape(status)) for vendor, status in m.gpu_backends]))
+        self.warnings.setText("\n".join(f"⚠ {w}" for w in m.warnings))
         self.warnings.setVisible(bool(m.warnings))
         state = "complete" if m.complete else "fast pass; reading the CPU brand in the background"
         self.status.setText(f"Detected in {m.detect_ms or 0:.0f} ms ({state}).")
@@ -315,7 +317,7 @@ class MachineView(QWidget):
     def set_probes_unavailable(self, message: str) -> None:
         for b in (self.quick_btn, self.full_btn, self.import_btn):
             b.setEnabled(False)
-            b.setToolTip(message)
+            b.setToolTip(tip(message))
         self.probe_status.setText(message)
 
     # ---- history ------------------------------------------------------------------------
