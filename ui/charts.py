@@ -204,10 +204,9 @@ class _Tips:
         self.texts = texts
 
     def __call__(self, x=None, y=None, data=None) -> str:
-        # Qt guesses whether a tool tip is markup; a device name from an overlay could make it
-        # so. Escaped inside an explicit paragraph, the text is always shown as written.
-        text = self.texts.get(data, str(data))
-        return f"<p style='white-space:pre'>{html.escape(text)}</p>"
+        from ui.plain import tip
+
+        return tip(self.texts.get(data, str(data)))  # names from overlays: shown as typed, never markup
 
 
 def _scatter(plot, x, y, ids, tips: dict, *, brushes, pens=None, sizes=10, symbols="o", name=None, z=10):
@@ -564,7 +563,9 @@ def draw_lifecycle(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
     if share is not None and np.isfinite(share) and h:
         hx = min(float(h), m[-1])
         plot.addItem(pg.InfiniteLine(pos=hx, angle=90, pen=pg.mkPen(theme.chart_fg + "80", width=1)))
-        _label(plot, f"horizon: inference is {share:.0%}\nof lifetime cost", hx, top * 0.55, theme.chart_fg,
+        e_share = data.get("inference_energy_share_at_horizon")
+        energy = f"\nand {e_share:.0%} of its energy" if e_share is not None and np.isfinite(e_share) else ""
+        _label(plot, f"horizon: inference is {share:.0%}\nof lifetime cost{energy}", hx, top * 0.55, theme.chart_fg,
                anchor=(1.03, 0), alternatives=[(1.03, 1), (1.03, -1.2), (1.03, 2.2)])
     plot.setYRange(0, top * 1.08, padding=0)
     plot.setXRange(0, m[-1], padding=0.02)

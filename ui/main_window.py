@@ -30,10 +30,9 @@ from PySide6.QtWidgets import (
 from ui.settings import Settings
 
 log = logging.getLogger(__name__)
-UNSAVED_FILE = "unsaved_workload.toml"
 
-TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE = range(4)
-TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine")
+TAB_RECOMMEND, TAB_TRADEOFFS, TAB_COMPARE, TAB_MACHINE, TAB_PLANS = range(5)
+TAB_TITLES = ("Recommendations", "Trade-offs", "Compare", "This machine", "Plans")
 WORKLOAD_FILTER = "Workload files (*.toml *.json);;All files (*)"
 
 
@@ -87,6 +86,9 @@ class MainWindow(QMainWindow):
         self.tasks: list = []
         self._built = False
         self._detected = False
+        from ui.unsaved import UnsavedEdits
+
+        self.unsaved = UnsavedEdits()
         self.setWindowTitle("Hardware Advisor — training vs inference")
         self.setObjectName("main-window")
         self.resize(1280, 800)
@@ -209,6 +211,7 @@ class MainWindow(QMainWindow):
         from ui.state import AppState
         from ui.views.compare import CompareView
         from ui.views.machine import MachineView
+        from ui.views.plans import PlansView
         from ui.views.recommendations import RecommendationsView
         from ui.views.workload import WorkloadView
 
@@ -218,10 +221,12 @@ class MainWindow(QMainWindow):
         self.recommend = RecommendationsView()
         self.compare = CompareView()
         self.machine = MachineView()
+        self.plans = PlansView()
         self.dock.setWidget(self.form)
         self._replace_tab(TAB_RECOMMEND, self.recommend)
         self._replace_tab(TAB_COMPARE, self.compare)
         self._replace_tab(TAB_MACHINE, self.machine)
+        self._replace_tab(TAB_PLANS, self.plans)
         self.tabs.setCurrentIndex(TAB_RECOMMEND)
         self.tradeoffs = None
         st = self.state
@@ -231,6 +236,7 @@ class MainWindow(QMainWindow):
         st.input_error.connect(self._on_input_error)
         st.workload_changed.connect(self.form.set_workload)
         st.results_changed.connect(self._on_results)
+        st.machine_changed.connect(self.plans.set_machine)
         st.compare_changed.connect(self.recommend.model.set_compare)
         st.compare_changed.connect(self.compare.set_devices)
         st.selection_changed.connect(self.recommend.select_device)
@@ -239,6 +245,8 @@ class MainWindow(QMainWindow):
         self.compare.remove_requested.connect(st.toggle_compare)
         self.compare.clear_requested.connect(lambda: st.set_compare([]))
         self.machine.probe_requested.connect(self.start_probe)
+        self.machine.compare_machine_requested.connect(self._compare_machine)
+        self.machine.apply_requested.connect(self.apply_import)
         self.machine.cancel_requested.connect(self.cancel_probe)
         self.machine.import_requested.connect(self.import_dialog)
         self.presets = list_presets()
@@ -296,48 +304,39 @@ class MainWindow(QMainWindow):
             return
         self._apply_preset(0)
 
-    # Edits not yet saved are kept across a close (nothing the user made is lost): written
-    # atomically to the config folder at close, restored, still marked unsaved, at the next start.
-    def _unsaved_path(self) -> Path:
-        from advisor.paths import config_dir
-
-        return config_dir() / UNSAVED_FILE
-
+    # Edits not yet saved are kept across a close (nothing the user made is lost): each window
+    # has its own locked file in the config folder (ui/unsaved.py), restored, still marked
+    # unsaved, at the next start.
     def _keep_unsaved(self) -> None:
         from advisor.errors import BadInput
         from advisor.workload import dumps_toml
 
-        path = self._unsaved_path()
-        if not (getattr(self, "_dirty", False) and self.state is not None and self.state.workload is not None):
-            path.unlink(missing_ok=True)
-            return
-        origin = str(self.current_path.resolve()) if self.current_path else ""
-        text = f"# unsaved edits of: {origin or 'a new workload'}\n" + dumps_toml(self.state.workload)
         try:
-            from advisor.atomic import write_text_atomic
-
-            path.parent.mkdir(parents=True, exist_ok=True)
-            write_text_atomic(path, text)
-        except (BadInput, OSError) as e:
+            if getattr(self, "_dirty", False) and self.state is not None and self.state.workload is not None:
+                origin = self.current_path.resolve() if self.current_path else None
+                self.unsaved.keep(origin, dumps_toml(self.state.workload))
+            else:
+                self.unsaved.drop()
+        except (BadInput, OSError) as e:  # a config folder that is a file, a full disk
             log.warning("unsaved edits not kept: %s", e)
+        finally:
+            self.unsaved.release()
 
     def _restore_unsaved(self) -> bool:
         from advisor.errors import BadInput
         from advisor.workload import parse_text
 
-        path = self._unsaved_path()
-        if not path.is_file():
+        claimed = self.unsaved.claim()
+        if claimed is None:
             return False
+        origin, text = claimed
         try:
-            text = path.read_text(encoding="utf-8")
-            wl = parse_text(text, path.name, "toml")
-        except (BadInput, OSError, UnicodeDecodeError) as e:
-            self.notify("Unsaved edits not restored", f"{path}: {e}", "warning")
-            path.replace(path.with_suffix(".bad"))
+            wl = parse_text(text, self.unsaved.path.name, "toml")
+        except BadInput as e:
+            self.notify("Unsaved edits not restored", f"{self.unsaved.path}: {e}", "warning")
+            self.unsaved.set_aside()
             return False
-        first = text.splitlines()[0] if text else ""
-        origin = first.removeprefix("# unsaved edits of: ").strip()
-        self.current_path = Path(origin) if origin and origin != "a new workload" else None
+        self.current_path = origin
         self.form.presets.setCurrentIndex(self.form.presets.findText(wl.name))
         self.state.set_workload(wl, immediate=True)
         self._dirty = True
@@ -541,6 +540,7 @@ class MainWindow(QMainWindow):
         t0 = time.perf_counter()
         self.recommend.set_results(results)
         self.compare.set_results(results)
+        self.plans.set_context(results.workload, self.state.catalog, results.calibrations)
         if self.tradeoffs is not None:
             self.tradeoffs.set_results(results)
         draw_ms = (time.perf_counter() - t0) * 1000
@@ -610,9 +610,17 @@ class MainWindow(QMainWindow):
             self.act_quick.setEnabled(False)
         for w in hist.get("warnings", []):
             self.statusBar().showMessage(w, 8000)
-        self.machine.set_history(hist.get("runs", []))
-        self.state.set_probe(hist.get("report"), hist.get("calibrations"))
+        self._set_machines(hist)
+        self.state.set_probe(hist.get("report"), hist.get("calibrations"), hist.get("runs"))
         self.machine.set_probe_report(hist.get("report"), self.state.machine)
+
+    def _set_machines(self, hist: dict) -> None:
+        """The history's machines: side by side in the Machine view, and as Compare columns."""
+        if "side_by_side" in hist:
+            self.machine.set_side_by_side(hist["side_by_side"])
+        self.machine.set_history(hist.get("runs", []))
+        if getattr(self, "compare", None) is not None:
+            self.compare.set_machines(hist.get("machine_options", {}))
 
     def start_probe(self, quick: bool = True, probes=None) -> None:
         from ui import jobs
@@ -643,9 +651,11 @@ class MainWindow(QMainWindow):
         if report.get("cancelled"):
             self.machine.set_probe_done(report, "Probe cancelled; nothing was saved.")
             return
-        self.machine.set_history(hist.get("runs", []))
-        self.state.set_probe(report, hist.get("calibrations"))
-        self.machine.set_probe_report(report, self.state.machine)
+        self._set_machines(hist)
+        # The state (and every estimate) uses the combination of recent runs, not just this one.
+        combined = hist.get("report") or report
+        self.state.set_probe(combined, hist.get("calibrations"), hist.get("runs"))
+        self.machine.set_probe_report(combined, self.state.machine)
         self.machine.set_probe_done(report, self.machine.probe_status.text())
         self.statusBar().showMessage("Probe done: this machine's rows are now calibrated.", 6000)
 
@@ -667,9 +677,29 @@ class MainWindow(QMainWindow):
         from ui import jobs
 
         return self._run(jobs.import_job, path, self.state.catalog, name="import",
-                         on_done=lambda hist: (self.machine.set_history(hist.get("runs", [])),
-                                               self.statusBar().showMessage(f"Imported {path}", 5000)),
+                         on_done=lambda hist: (self._on_history(hist),
+                                               self.statusBar().showMessage(
+                                                   f"Imported {path}: shown and compared; it calibrates a catalog row "
+                                                   "only once you apply it", 8000)),
                          on_fail=lambda msg, _d: self.notify("Cannot import", msg, "warning"))
+
+    def _compare_machine(self, machine_id: str) -> None:
+        if self.state is None:
+            return
+        if machine_id not in self.state.compare and not self.state.toggle_compare(machine_id):
+            self.notify("Compare is full", "Remove a column from Compare first (double-click its header).", "info")
+            return
+        self.tabs.setCurrentIndex(TAB_COMPARE)
+
+    def apply_import(self, run_id: int, device_id: str, undo: bool = False):
+        """Let an imported run calibrate a catalog row (or stop it); every estimate follows at once."""
+        from ui import jobs
+
+        verb = "no longer calibrates" if undo else "now calibrates"
+        return self._run(jobs.apply_job, run_id, device_id, self.state.catalog, undo, name="apply",
+                         on_done=lambda hist: (self._on_history(hist),
+                                               self.statusBar().showMessage(f"Run {run_id} {verb} {device_id}", 6000)),
+                         on_fail=lambda msg, _d: self.notify("Cannot apply", msg, "warning"))
 
     # ---- export -----------------------------------------------------------------------
     def export_csv_dialog(self) -> None:
@@ -907,15 +937,22 @@ class MainWindow(QMainWindow):
             event.ignore()
             self.may_discard_edits("quit", self._close_now)
             return
-        self.settings.compare = list(self.state.compare) if self.state is not None else []
-        self.settings.geometry = self.saveGeometry()
-        self.settings.sync()
-        self._keep_unsaved()
-        self.cancel_report()
-        if self._report_process is not None:
-            self._report_process.waitForFinished(2000)
-        workers.shutdown()
-        super().closeEvent(event)
+        # Each step on its own: a config folder that cannot be written (XDG_CONFIG_HOME names a
+        # file) must not stop the report child or the worker threads from being stopped.
+        try:
+            self.settings.compare = list(self.state.compare) if self.state is not None else []
+            self.settings.geometry = self.saveGeometry()
+            self.settings.sync()
+        except Exception as e:
+            log.warning("settings not saved: %s", e)
+        try:
+            self._keep_unsaved()
+        finally:
+            self.cancel_report()
+            if self._report_process is not None:
+                self._report_process.waitForFinished(2000)
+            workers.shutdown()
+            super().closeEvent(event)
 
     def geometry_bytes(self) -> QByteArray:
         return self.saveGeometry()

@@ -97,6 +97,9 @@ HOURS_PER_YEAR = 8766
 # computes them). Streaming from host memory reaches ~0.7 of its theoretical bandwidth: 4090 +
 # Ryzen 9 7900X (dual-channel DDR5, 83.2 GB/s) runs Llama 3.1 70B Q4_K_M at 3.10 tok/s with
 # ~half the 42.5 GB in RAM -> 20 GB / (0.31 s) = 65 GB/s = 0.78 (geerlingguy/ai-benchmarks).
+# CPUs running a model themselves stream at the same fraction: Raspberry Pi 5 (17.1 GB/s) runs
+# Llama 3.2 3B Q4_K_M at 4.88 tok/s (1.97 GB: 9.6 GB/s = 0.56) and a 14B Q4_K_M at 1.20 tok/s
+# (9.07 GB: 10.9 GB/s = 0.64) in llama.cpp (geerlingguy/ai-benchmarks README).
 HOST_BANDWIDTH_EFFICIENCY = Factor(0.55, 0.72, 0.85, "offloaded layers stream at ~0.7 of the host memory bandwidth")
 DEFAULT_HOST_BANDWIDTH_GBPS = 64.0  # a dual-channel DDR5-4000 desktop (DDR4-3200: 51, DDR5-5600: 90)
 DEFAULT_HOST_MEMORY_GB = 64.0  # when this machine's RAM cannot be read

@@ -36,6 +36,7 @@ class Engine:
     split: str  # "layers" | "tensor"
     continuous_batching: bool
     why: str
+    step_overhead_s: Factor = Factor(0.0, 0.0, 0.0, "")  # per decode step, whatever the model (scheduler, sampler)
 
 
 def _f(lo, pt, hi, why=""):
@@ -77,17 +78,23 @@ ENGINES: dict[str, Engine] = {e.name: e for e in (
         "cuda_consumer": _f(40, 60, 100), "cuda_datacenter": _f(40, 60, 100), "apple": _f(40, 60, 100),
         "amd": _f(40, 60, 100), "intel": _f(40, 60, 100), "cpu": _f(10, 30, 60)},
         "layers", False, "MLX: 0.85 of bandwidth + 60 us/layer (mlx-lm 70B bf16 on M2 Ultra, 8B 4-bit on M3 Ultra)"),
-    # CUDA-graph serving engines. No batch-1 row of their own in the reference; their decode step is
-    # one CUDA graph like MLC's, so MLC's figures apply, a little slower for the scheduler step.
-    # TensorRT-LLM's batched 'peak throughput' rows (reference: serving) check the bandwidth side.
+    # CUDA-graph serving engines: the decode step is one CUDA graph like MLC's, so MLC's per-layer
+    # figures apply, plus a fixed CPU-side step (Python scheduler, sampler, output processing) that
+    # dominates small models: "at small batch sizes ... CPU-side overheads may bottleneck execution"
+    # (ML.ENERGY, LLM inference energy: a longitudinal analysis). Qwen3-4B fp8 on an RTX 4090 in
+    # vLLM runs 137 tok/s single-stream (club-3090 #697): 7.3 ms = 4.6 ms of weights + 1.4 ms of
+    # layers + ~1 ms per step (derived). TensorRT-LLM's batched 'peak throughput' rows (reference:
+    # serving) check the bandwidth side.
     Engine("vllm", _bw(0.78, 0.87, 0.93), {
         "cuda_consumer": _f(25, 40, 70), "cuda_datacenter": _f(25, 40, 70), "apple": _f(60, 100, 160),
         "amd": _f(30, 50, 90), "intel": _f(50, 80, 140), "cpu": _f(10, 40, 80)},
-        "tensor", True, "vLLM: CUDA-graph decode like MLC's (0.87 + 40 us/layer); continuous batching"),
+        "tensor", True, "vLLM: CUDA-graph decode (0.87 + 40 us/layer) + ~0.8 ms per step of Python scheduling; "
+        "continuous batching", Factor(0.4e-3, 0.8e-3, 1.5e-3, "")),
     Engine("sglang", _bw(0.78, 0.87, 0.93), {
         "cuda_consumer": _f(25, 40, 70), "cuda_datacenter": _f(25, 40, 70), "apple": _f(60, 100, 160),
         "amd": _f(30, 50, 90), "intel": _f(50, 80, 140), "cpu": _f(10, 40, 80)},
-        "tensor", True, "SGLang: CUDA-graph decode as vLLM; continuous batching"),
+        "tensor", True, "SGLang: CUDA-graph decode and a Python scheduler step as vLLM; continuous batching",
+        Factor(0.4e-3, 0.8e-3, 1.5e-3, "")),
     Engine("tensorrt-llm", _bw(0.80, 0.88, 0.95), {
         "cuda_consumer": _f(20, 35, 60), "cuda_datacenter": _f(20, 35, 60), "apple": _f(60, 100, 160),
         "amd": _f(30, 50, 90), "intel": _f(50, 80, 140), "cpu": _f(10, 40, 80)},
@@ -107,20 +114,56 @@ ALLREDUCE_S = {"fast": Factor(5 * US, 8 * US, 15 * US, ""), "pcie": Factor(12 * 
 LAYER_HOP_S = Factor(20 * US, 40 * US, 80 * US, "")
 
 
+ENGINE_LIST = tuple(ENGINES)
+_CODE = {name: i for i, name in enumerate(ENGINE_LIST)}
+# Per scenario: bandwidth by engine, overhead by engine x platform, as arrays for fancy indexing.
+_BW = {w: np.array([getattr(ENGINES[e].bandwidth, w) for e in ENGINE_LIST]) for w in ("low", "point", "high")}
+_OV = {w: np.array([[getattr(ENGINES[e].overhead_s_per_layer[p], w) for p in PLATFORMS] for e in ENGINE_LIST])
+       for w in ("low", "point", "high")}
+_SPLIT = np.array([ENGINES[e].split for e in ENGINE_LIST], dtype=object)
+_CB = np.array([ENGINES[e].continuous_batching for e in ENGINE_LIST])
+_STEP = {w: np.array([getattr(ENGINES[e].step_overhead_s, w) for e in ENGINE_LIST]) for w in ("low", "point", "high")}
+
+
+def _platform_codes(table) -> np.ndarray:
+    """Index into PLATFORMS per device, computed once per table (recommend runs it per scenario)."""
+    codes = getattr(table, "_platform_codes", None)
+    if codes is None or len(codes) != len(table):
+        vendor, kind, segment = table.vendor, table.kind, table.segment
+        codes = np.where(kind == "cpu", 5,
+                         np.where(vendor == "Apple", 2,
+                                  np.where(vendor == "AMD", 3,
+                                           np.where(vendor == "Intel", 4,
+                                                    np.where(np.isin(segment, ("datacenter", "cloud")), 1, 0)))))
+        table._platform_codes = codes
+        table._desktop = np.isin(segment, ("consumer", "workstation", "edge", "mobile"))
+    return codes
+
+
+def is_cpu(table) -> np.ndarray:
+    return _platform_codes(table) == 5
+
+
 def platforms(table) -> np.ndarray:
     """The overhead platform of each device (cuda_consumer, cuda_datacenter, apple, amd, intel, cpu)."""
-    vendor, kind, segment = table.vendor, table.kind, table.segment
-    out = np.where(kind == "cpu", "cpu",
-                   np.where(vendor == "Apple", "apple",
-                            np.where(vendor == "AMD", "amd",
-                                     np.where(vendor == "Intel", "intel",
-                                              np.where(np.isin(segment, ("datacenter", "cloud")),
-                                                       "cuda_datacenter", "cuda_consumer")))))
-    return out.astype(object)
+    return np.array(PLATFORMS, dtype=object)[_platform_codes(table)]
 
 
 def engine_name(name: str) -> str:
     return ALIASES.get(name, name)
+
+
+def _engine_codes(wl, table) -> np.ndarray:
+    inf = wl.inference
+    if inf.engine != "auto":
+        return np.full(len(table), _CODE[engine_name(inf.engine)])
+    gguf = inf.precision in GGUF_PRECISIONS
+    plat = _platform_codes(table)
+    lcpp, mlx, vllm = _CODE["llama.cpp"], _CODE["mlx"], _CODE["vllm"]
+    single_desktop = table._desktop & (inf.batch_size == 1)
+    return np.where(plat == 5, lcpp,
+                    np.where(plat == 2, lcpp if gguf else mlx,
+                             np.where(gguf | single_desktop, lcpp, vllm)))
 
 
 def choose(wl, table) -> np.ndarray:
@@ -130,17 +173,7 @@ def choose(wl, table) -> np.ndarray:
     stream on a desktop/workstation card runs llama.cpp (what ollama and LM Studio ship);
     batched serving and datacenter parts run vLLM.
     """
-    inf = wl.inference
-    n = len(table)
-    if inf.engine != "auto":
-        return np.full(n, engine_name(inf.engine), dtype=object)
-    gguf = inf.precision in GGUF_PRECISIONS
-    plat = platforms(table)
-    desktop = np.isin(table.segment, ("consumer", "workstation", "edge", "mobile"))
-    out = np.where(plat == "cpu", "llama.cpp",
-                   np.where(plat == "apple", "llama.cpp" if gguf else "mlx",
-                            np.where(gguf | (desktop & (inf.batch_size == 1)), "llama.cpp", "vllm")))
-    return out.astype(object)
+    return np.array(ENGINE_LIST, dtype=object)[_engine_codes(wl, table)]
 
 
 @dataclass
@@ -152,6 +185,7 @@ class EngineFactors:
     bandwidth: np.ndarray
     overhead_s_per_layer: np.ndarray
     continuous_batching: np.ndarray
+    step_overhead_s: np.ndarray
 
 
 def factors(wl, table, which: str) -> EngineFactors:
@@ -159,22 +193,11 @@ def factors(wl, table, which: str) -> EngineFactors:
 
     `which` is low/point/high: the pessimistic scenario takes the low bandwidth and the high overhead.
     """
-    names = choose(wl, table)
-    plat = platforms(table)
+    codes = _engine_codes(wl, table)
+    plat = _platform_codes(table)
     rev = {"low": "high", "point": "point", "high": "low"}[which]
-    n = len(table)
-    bw, ov = np.empty(n), np.empty(n)
-    split = np.empty(n, dtype=object)
-    cb = np.empty(n, dtype=bool)
-    for name in set(names):
-        e = ENGINES[name]
-        m = names == name
-        bw[m] = getattr(e.bandwidth, which)
-        split[m] = e.split
-        cb[m] = e.continuous_batching
-        for p in set(plat[m]):
-            ov[m & (plat == p)] = getattr(e.overhead_s_per_layer[p], rev)
-    forced = wl.inference.split
-    if forced != "auto":
-        split[:] = forced
-    return EngineFactors(names, split, bw, ov, cb)
+    split = _SPLIT[codes]
+    if wl.inference.split != "auto":
+        split = np.full(len(table), wl.inference.split, dtype=object)
+    return EngineFactors(np.array(ENGINE_LIST, dtype=object)[codes], split, _BW[which][codes],
+                         _OV[rev][codes, plat], _CB[codes], _STEP[rev][codes])

@@ -91,3 +91,45 @@ def test_bad_config_json_is_one_line(tmp_path, text, message):
     f.write_text(text)
     with pytest.raises(BadInput, match=message):
         model_fields_from_config(f)
+
+
+@pytest.mark.parametrize("model, inference, training, message", [
+    ({"params_b": 7, "experts": 8, "experts_per_token": 9}, INF, None,
+     "model.experts_per_token must be at most model.experts (8), got 9"),
+    ({"params_b": 7}, {**INF, "engine": "llamafile"}, None, "inference.engine must be one of auto, llama.cpp"),
+    ({"params_b": 7}, {**INF, "offload": "yes"}, None, "inference.offload must be one of none, auto"),
+    ({"params_b": 7}, {**INF, "bits_per_weight": 0.5}, None, "inference.bits_per_weight must be a number >= 1"),
+    ({"params_b": 7}, None, {"precision": "bf16", "tokens": 1e9, "method": "dora"}, "training.method must be one of full, lora, qlora"),
+    ({"params_b": 7}, None, {"precision": "bf16", "tokens": 1e9, "lora_rank": 0}, "training.lora_rank must be a whole number >= 1"),
+])
+def test_new_fields_are_checked(model, inference, training, message):
+    data = {"model": model}
+    if inference:
+        data["inference"] = inference
+    if training:
+        data["training"] = training
+    with pytest.raises(BadInput, match=message.replace("(", r"\(").replace(")", r"\)")):
+        workload_from_dict(data, "w.toml")
+
+
+def test_library_workload_round_trips_through_toml(tmp_path):
+    from advisor.workload import load_workload, save_workload
+
+    w = workload_from_dict({"model": {"name": "deepseek-r1"}, "inference": {**INF, "engine": "ollama", "offload": "auto"}})
+    f = tmp_path / "w.toml"
+    save_workload(w, f)
+    back = load_workload(f)
+    assert back.model == w.model and back.inference == w.inference
+
+
+def test_config_with_head_dim_apart_keeps_heads(tmp_path):
+    # Gemma 2 9B: 16 heads of 256 on a 3584-wide model (16 x 256 = 4096 != 3584).
+    f = tmp_path / "config.json"
+    f.write_text(json.dumps({"hidden_size": 3584, "num_hidden_layers": 42, "num_attention_heads": 16,
+                             "num_key_value_heads": 8, "head_dim": 256, "intermediate_size": 14336,
+                             "vocab_size": 256000, "tie_word_embeddings": True}))
+    got = model_fields_from_config(f)
+    assert (got["heads"], got["kv_heads"], got["head_dim"]) == (16, 8, 256)
+    assert got["params_b"] == pytest.approx(9.24, rel=0.01)
+    w = workload_from_dict({"model": got, "inference": INF})
+    assert w.model.head_dim == 256

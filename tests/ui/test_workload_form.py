@@ -103,16 +103,15 @@ def test_presets_come_from_the_workloads_folder(window):
 
 def test_unsaved_edits_survive_closing_the_window(window, qtbot, tmp_path):
     """Nothing the user made is lost: edits not yet saved come back, still marked unsaved."""
-    from advisor.paths import config_dir
-    from ui.main_window import UNSAVED_FILE
+    from ui.unsaved import _folder
 
     st = window.state
     before = st.results
     _edit(qtbot, window, "inference.requests_per_day", "12345")
     qtbot.waitUntil(lambda: st.results is not before, timeout=3000)
     window.close()
-    kept = config_dir() / UNSAVED_FILE
-    assert kept.is_file() and "requests_per_day = 12345" in kept.read_text()
+    [kept] = _folder().glob("*.toml")
+    assert "requests_per_day = 12345" in kept.read_text()
 
     again = built_window(qtbot)
     assert again.state.workload.inference.requests_per_day == 12345
@@ -135,3 +134,18 @@ def test_model_picker_fills_the_model_fields(window, qtbot):
     m = st.results.workload.model
     assert (m.name, m.experts, m.experts_per_token, m.layers) == ("qwen3-30b-a3b", 128, 8, 48)
     assert window.form.rows["model.params_b"].editor.text().startswith("30.5")
+
+
+def test_engine_field_changes_the_estimate(window, qtbot):
+    st = window.state
+    before = st.results
+    box = window.form.rows["inference.engine"].editor
+    i = box.findText("transformers")
+    assert i > 0 and box.findText("exllamav2") > 0
+    box.setCurrentIndex(i)
+    qtbot.waitUntil(lambda: st.results is not before, timeout=3000)
+    after = st.results
+    assert after.workload.inference.engine == "transformers"
+    assert set(after.estimates.point["engine"]) == {"transformers"}
+    best = before.ranking.best()
+    assert after.estimates.point["tpot_ms"][best] > before.estimates.point["tpot_ms"][best]

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import plain
 from ui.charts import fmt_money, fmt_ms, fmt_num
 from ui.glossary import GLOSSARY
 from ui.theme import LIGHT, Theme
@@ -136,6 +137,17 @@ def columns_for(phase: str) -> list[Column]:
             Column("train_kwh", "kWh / run", "Energy of the training run, incl. PUE.", _p("energy_kwh"),
                    lambda r, i, v: fmt_num(v)),
         ]
+    cols += [
+        Column("to_buy", "To buy", "Devices to buy for the whole plan (replicas for the traffic at the target "
+               "utilisation and latency; see the Plans view). Blank: planned for the top 25 only.",
+               lambda r, i: _plan_value(r, i, "to_buy"), lambda r, i, v: "" if not np.isfinite(v) else f"{int(v):,}"),
+        Column("upfront", "Upfront", "To buy x unit price + hosts to buy (advisor/plan.py).",
+               lambda r, i: _plan_value(r, i, "upfront_usd"), lambda r, i, v: _plan_money(v)),
+        Column("per_year", "Per year", "Running cost of the owned fleet: electricity incl. host power and PUE, "
+               "plus hosting.", lambda r, i: _plan_value(r, i, "yearly_usd"), lambda r, i, v: _plan_money(v)),
+        Column("tco3", "3-year TCO", "Owning for 3 years: upfront + 3 x per year (training: the run's capex).",
+               lambda r, i: _plan_tco3(r, i), lambda r, i, v: _plan_money(v)),
+    ]
     if phase == "both":
         cols += [
             Column("inf_share", "Inference share", "Share of lifetime cost (training + serving over the horizon) "
@@ -150,6 +162,26 @@ def columns_for(phase: str) -> list[Column]:
                lambda r, i: r.reasons(i)[0] if r.reasons(i) else "", numeric=False),
     ]
     return cols
+
+
+def _plan_value(r, i, key) -> float:
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = (plan or {}).get(key)
+    return float(v) if v is not None else math.nan
+
+
+def _plan_tco3(r, i) -> float:
+    from advisor.plan import tco_years
+
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = tco_years(plan, 3) if plan else None
+    return float(v) if v is not None else math.nan
+
+
+def _plan_money(v) -> str:
+    from advisor.plan import money
+
+    return "" if not np.isfinite(v) else money(v)
 
 
 _CLASSES: dict[int, tuple[dict, tuple[str, str]]] = {}
@@ -243,7 +275,7 @@ class CatalogModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             return c.header
         if role == Qt.ToolTipRole:
-            return f"<p style='white-space:normal'>{c.tip}</p>" if c.tip else None
+            return f"<p style='white-space:normal'>{plain.escape(c.tip)}</p>" if c.tip else None
         return None
 
     def flags(self, index):
@@ -329,9 +361,9 @@ class CatalogModel(QAbstractTableModel):
         if role == _TOOLTIP:
             if col.key == "optimized":
                 cls, why = _classify(results, r)
-                return f"{cls}: {why}"
+                return plain.tip(f"{cls}: {why}")
             if col.key in ("why", "device"):
-                return "<ul style='margin:0'>" + "".join(f"<li>{w}</li>" for w in results.reasons(r)) + "</ul>"
+                return "<ul style='margin:0'>" + "".join(f"<li>{plain.escape(w)}</li>" for w in results.reasons(r)) + "</ul>"
             if col.ranged:
                 return GLOSSARY["range"]
         return None
@@ -435,7 +467,7 @@ class RecommendationsView(QWidget):
         self.headline = QLabel("Computing…")
         self.headline.setProperty("role", "headline")
         self.headline.setWordWrap(True)
-        self.headline.setTextFormat(Qt.RichText)
+        self.headline.setTextFormat(Qt.RichText)  # names in it (workload, devices) go through plain.escape()
         self.headline.setObjectName("headline")
         lay.addWidget(self.headline)
 
@@ -672,17 +704,18 @@ class RecommendationsView(QWidget):
         colour = self.theme.training if cls.startswith("training") else self.theme.inference
         pos = r.position(i)
         rank_text = f"#{pos + 1} of {len(r.ranking.order)}" if pos is not None else "not ranked"
-        local = f" · <b>{r.local[i]}</b>" if i in r.local else ""
+        local = f" · <b>{plain.escape(r.local[i])}</b>" if i in r.local else ""
         cal = " · calibrated by a probe" if r.estimates.calibrated[i] else ""
-        html = [f"<p><span style='font-size:12pt; font-weight:600'>{t.names[i]}</span> &nbsp; "
-                f"<span style='color:{colour}; font-weight:600'>{cls}</span> "
-                f"<span style='color:{self.theme.muted}'>({why})</span><br>"
-                f"<span style='color:{self.theme.muted}'>{rank_text}{local}{cal} · {t.vendor[i]} {t.kind[i]}, "
-                f"{t.segment[i]} · {t.memory_gb[i]:g} GB"
+        e = plain.escape  # names, vendors and reasons may come from someone's overlay
+        html = [f"<p><span style='font-size:12pt; font-weight:600'>{e(t.names[i])}</span> &nbsp; "
+                f"<span style='color:{colour}; font-weight:600'>{e(cls)}</span> "
+                f"<span style='color:{self.theme.muted}'>({e(why)})</span><br>"
+                f"<span style='color:{self.theme.muted}'>{rank_text}{local}{cal} · {e(t.vendor[i])} {e(t.kind[i])}, "
+                f"{e(t.segment[i])} · {t.memory_gb[i]:g} GB"
                 + (" (assumed)" if t.memory_assumed[i] else "")
                 + (f", {t.bandwidth_gbps[i]:,.0f} GB/s" if np.isfinite(t.bandwidth_gbps[i]) else "") + "</span></p>",
-                "<ul style='margin-top:0'>" + "".join(f"<li>{w}</li>" for w in r.reasons(i)) + "</ul>"]
-        self.details.setHtml("".join(html))
+                "<ul style='margin-top:0'>" + "".join(f"<li>{e(w)}</li>" for w in r.reasons(i)) + "</ul>"]
+        self.details.setHtml("".join(html))  # every file text above went through plain.escape()
 
     # ---- export ------------------------------------------------------------------------
     def table_rows(self) -> tuple[list[str], list[list]]:
