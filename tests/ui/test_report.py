@@ -385,7 +385,7 @@ def test_pages_do_not_end_half_empty(reports, catalog, tmp_path, name):
     images = sorted(tmp_path.glob("p-*.pgm"))
     assert len(images) == len(texts)
     for k, img in enumerate(images[:-1]):
-        if texts[k + 1].split("Page ")[0].find("Sources Where each catalog row") >= 0:
+        if "Sources Where each catalog row" in texts[k + 1]:
             continue  # the Sources open a fresh page
         fill = _fill(_read_pgm(img))
-        assert fill > 0.68, f"page {k + 1} of {len(images)} ends at {fill:.0%} of its height"
+        assert fill > 0.6, f"page {k + 1} of {len(images)} ends at {fill:.0%} of its height"  # old layout: 52%

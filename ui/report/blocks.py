@@ -58,6 +58,43 @@ class Html:
         self.doc.drawContents(painter, QRectF(0, 0, self.doc.textWidth(), self.height + 1))
         painter.restore()
 
+    def cut_at(self, space: float) -> float | None:
+        """The lowest y <= `space` between two lines of text (no line of any table cell cut
+        through), or None: where a page may end inside this text."""
+        lay = self.doc.documentLayout()
+        lines = []
+        block = self.doc.begin()
+        while block.isValid():
+            top = lay.blockBoundingRect(block).top()
+            text_layout = block.layout()
+            for k in range(text_layout.lineCount()):
+                line = text_layout.lineAt(k)
+                lines.append((top + line.y(), top + line.y() + line.height()))
+            block = block.next()
+        for y in sorted({b for _, b in lines if b <= space}, reverse=True):
+            if y < 40:
+                return None
+            if not any(t < y - 0.5 and b > y + 0.5 for t, b in lines):
+                return y
+        return None
+
+
+class HtmlSlice:
+    """The part of an `Html` block between two heights: a long text split across pages."""
+
+    def __init__(self, html: Html, top: float, bottom: float):
+        self.html, self.top, self.height = html, top, bottom - top
+
+    def paint(self, painter, x: float, y: float) -> None:
+        from PySide6.QtCore import QRectF
+
+        painter.save()
+        painter.translate(x, y - self.top)
+        clip = QRectF(0, self.top, self.html.doc.textWidth(), self.height)
+        painter.setClipRect(clip)
+        self.html.doc.drawContents(painter, clip)
+        painter.restore()
+
 
 class Chart:
     """One row of pyqtgraph plots drawn by `ui.charts`, rendered into the painter as vectors."""

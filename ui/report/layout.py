@@ -10,7 +10,7 @@ text after it fills the page, and it opens the next page (charts keep their orde
 
 from __future__ import annotations
 
-from ui.report.blocks import Flow, PageBreak
+from ui.report.blocks import Flow, Html, HtmlSlice, PageBreak
 
 GAP_PX = 14.0  # between blocks on a page
 
@@ -59,6 +59,9 @@ class Layout:
                 else:
                     self.waiting.append(block)
                 return
+            if isinstance(block, Html) and block.height > self._space() and block.cut_at(self._space()):
+                self._place_split(block, then=self._flush_waiting)  # text fills the page, charts next
+                return
             if isinstance(block, PageBreak) or block.height > self._space():
                 self._new_page()  # the text does not fit beside them: the charts come first
                 self._flush_waiting()
@@ -73,6 +76,33 @@ class Layout:
                 self.waiting.append(block)
                 return
         self._place(block)
+
+    def _place_split(self, block, then=None) -> None:
+        """A text taller than the space left: as much as fits here (cut between lines), the
+        rest on the next pages (after `then()`, which may place waiting charts first)."""
+        top = 0.0
+        while block.height - top > 0.5:
+            gap = GAP_PX if self.pages[-1] else 0.0
+            space = self.body_height - self.y - gap
+            rest = block.height - top
+            if rest <= space:
+                cut = block.height
+            else:
+                cut = block.cut_at(top + space) if space > 0.2 * self.body_height or not self.pages[-1] else None
+                if cut is None or cut <= top:
+                    if self.pages[-1]:
+                        self._new_page()
+                        continue
+                    cut = min(block.height, top + space)  # no line boundary at all: cut anyway
+            piece = HtmlSlice(block, top, cut)
+            self.pages[-1].append((piece, self.y + gap))
+            self.y += gap + piece.height
+            top = cut
+            if top < block.height - 0.5:
+                self._new_page()
+                if then is not None:
+                    then()
+                    then = None
 
     def finish(self) -> list[list[tuple[object, float]]]:
         """The pages (waiting charts placed; a trailing empty page dropped)."""
@@ -113,6 +143,9 @@ class Layout:
                 self._new_page()
             return
         gap = GAP_PX if self.pages[-1] else 0.0
+        if isinstance(block, Html) and block.height > self.body_height - self.y - gap:
+            self._place_split(block)
+            return
         if self.pages[-1] and self.y + gap + block.height > self.body_height:
             self.pages.append([])
             self.y, gap = 0.0, 0.0
