@@ -132,6 +132,8 @@ class FieldRow:
         w.setObjectName(f"field:{path}")
         w.setToolTip(tip)
         w.setAccessibleName(accessible_name(spec))
+        if isinstance(w, QComboBox) and w.isEditable():
+            w.lineEdit().setAccessibleName(accessible_name(spec))  # the picker's text box
         w.setAccessibleDescription(" ".join(p.rstrip(".") + "." for p in help_parts(path, spec) if p))
         w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.editor = w
