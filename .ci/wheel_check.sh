@@ -49,6 +49,8 @@ test "$("$BIN/hwadvisor" --version)" = "hwadvisor $("$BIN/python" -c 'import adv
 test "$(wc -l <presets.txt)" -ge 8
 "$BIN/hwadvisor" recommend --preset chat_7b_workstation --top 3
 "$BIN/hwadvisor" estimate --preset serve_70b_at_scale --device "h100 sxm" --count 4 --json >estimate.json
+"$BIN/hwadvisor" plan --preset chat_7b_workstation --option "2x rtx 4090" --json >plan.json
+"$BIN/python" -c "import advisor.api as a; df = a.recommend('finetune_7b', top=2); assert len(df) == 2, df"
 "$BIN/hwadvisor" report --preset lifecycle_2m_training_18m_serving --out "$WORK/x.pdf"
 test -s "$WORK/x.pdf" && head -c 5 "$WORK/x.pdf" | grep -q '%PDF-'
 "$BIN/hwadvisor" --screenshot "$WORK/x.png"

@@ -5,6 +5,7 @@
     api.presets()                                        # the built-in workloads
     api.recommend("chat_7b_workstation", top=5)          # a ranking, one row per device
     api.estimate("serve_70b_at_scale", ["h100 sxm", "mi300x"], count=4)
+    api.plan("chat_7b_workstation", options=["2x rtx 4090", "rtx 6000 ada"], own=["1x rtx 4090"])
     api.history()                                        # this machine's (and imported) probe runs
 
 A workload is a preset name, a path to a workload file, a dict with the file's fields, or an
@@ -28,7 +29,7 @@ if TYPE_CHECKING:  # annotations only; pandas is imported lazily
 
     from advisor.workload import Workload
 
-__all__ = ["presets", "recommend", "estimate", "history", "workload"]
+__all__ = ["presets", "recommend", "estimate", "plan", "history", "workload"]
 
 
 def _pandas():
@@ -135,6 +136,42 @@ def estimate(spec: Any, devices: str | list[str], *, count: int | None = None, c
         rec["workload"] = wl.name
         records.append(rec)
     return _frame(records, ["device", "device_name", "count", "fits", "memory_required_gb"])
+
+
+def plan(spec: Any, options: str | list[str] | None = None, *, own: str | list[str] | None = None,
+         prices: str | list[str] | None = None, top: int = 3, catalog=None, model_config: str | Path | None = None,
+         calibrated: bool = True) -> pd.DataFrame:
+    """What to buy or rent (`plan --json`'s `options`): one row per option with devices per
+    replica, replicas, hosts, to buy, upfront, yearly, TCO next to renting, break-even.
+
+    options: '[N x] DEVICE' strings ("2x rtx 4090", "this machine"); None plans the top `top`
+    recommended devices. own: hardware you have, same form. prices: "DEVICE=USD" strings.
+    The frame's `attrs` carry `workload`, `mode` and the planner's `assumptions`.
+    """
+    from advisor.plan import _is_this_machine, parse_option, parse_owned, parse_prices
+    from advisor.plan import plan as make_plan
+
+    def as_list(x) -> list[str]:
+        return [] if x is None else [x] if isinstance(x, str) else list(x)
+
+    if not 1 <= top <= 100:
+        raise BadInput(f"top must be from 1 to 100, got {top}")
+    wl = workload(spec, model_config)
+    cat = _catalog(catalog)
+    texts, owned_texts = as_list(options), as_list(own)
+    machine = None
+    if any(_is_this_machine(t) for t in [*texts, *owned_texts]):
+        from advisor.detect import detect_machine
+
+        machine = detect_machine(cat, fast=True)
+    out = make_plan(wl, cat, [parse_option(t, cat, machine=machine) for t in texts] or None,
+                    owned=parse_owned(owned_texts, cat, machine=machine), prices=parse_prices(as_list(prices), cat),
+                    top=top, calibrations=_calibrations(calibrated))
+    df = _frame(out["options"], ["label", "device", "devices_per_replica", "replicas", "devices_total", "to_buy",
+                                 "fits", "meets_latency_slo", "upfront_usd", "yearly_usd", "tco_usd", "cloud_tco_usd",
+                                 "breakeven_months"])
+    df.attrs.update(workload=out["workload"], mode=out["mode"], assumptions=out.get("assumptions", []))
+    return df
 
 
 def history(path: str | Path | None = None) -> pd.DataFrame:

@@ -154,7 +154,9 @@ def model_fields_from_config(path: str | Path) -> dict[str, Any]:
             raise BadInput(f"{path}: not a regular file" if p.exists() else f"{path}: file not found")
         if p.stat().st_size > MAX_CONFIG_BYTES:
             raise BadInput(f"{p.name}: too large for a model config.json")
-        cfg = json.loads(p.read_bytes().decode("utf-8-sig"))
+        from advisor.files import read_user_file  # bounded, regular files only (someone else's file)
+
+        cfg = json.loads(read_user_file(p, MAX_CONFIG_BYTES, what="model config.json", name=p.name).decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
     except (json.JSONDecodeError, RecursionError, ValueError) as e:

@@ -243,19 +243,25 @@ def reasons(rk: Ranking, i: int, position: int | None) -> list[str]:
     if basis == "cloud" and np.isfinite(t.launch_price_usd[i]):
         months = p.get("buy_vs_rent_break_even_months", np.full(len(est), np.nan))[i]
         tail = f"; buying pays off after {months:.0f} months" if np.isfinite(months) else ""
-        why.append(f"{_money(hourly)}/h rented, or {_money(t.launch_price_usd[i])} upfront{tail}")
+        why.append(f"{_money(hourly)}/h rented, or {_money(t.launch_price_usd[i])} per device to buy{tail}")
     elif basis == "cloud":
         why.append(f"{_money(hourly)} per device-hour rented")
     elif basis == "owned":
         years = wl.economics.amortization_years
         note = "" if t.price_note is None or t.price_note[i] in ("", "launch list price") else f" ({t.price_note[i]})"
-        why.append(f"{_money(t.launch_price_usd[i])} upfront{note} over {years:g} years: {_money(hourly)}/h with electricity")
+        why.append(f"{_money(t.launch_price_usd[i])} per device{note}, written off over {years:g} years: "
+                   f"{_money(hourly)}/h with electricity")
     return why
 
 
 def recommend(wl: Workload, catalog, *, top: int | None = None, calibrations: dict[str, Calibration] | None = None,
-              table: DeviceTable | None = None, estimates: Estimates | None = None) -> dict:
-    """The `recommend --json` object: ranked candidates with score, Pareto flag and reasons."""
+              table: DeviceTable | None = None, estimates: Estimates | None = None, plans: bool = False) -> dict:
+    """The `recommend --json` object: ranked candidates with score, Pareto flag and reasons.
+
+    plans=True: each entry carries `plan`, the same object `plan` prints for that device
+    (advisor.plan; a few milliseconds per entry, so the CLI asks for it and the GUI plans the
+    rows it shows).
+    """
     est = estimates or estimate_table(wl, table or device_table(catalog), calibrations=calibrations)
     rk = rank(est)
     best_key = rk.key[rk.order[0]] if len(rk.order) else math.nan
@@ -271,6 +277,13 @@ def recommend(wl: Workload, catalog, *, top: int | None = None, calibrations: di
             "optimized_for": cls, "optimized_for_why": cls_why,
             "why": reasons(rk, int(i), pos),
         })
+        if plans:
+            from advisor.plan import Option, plan_option
+
+            rec["plan"] = plan_option(wl, est.table, Option(str(est.table.ids[i])), calibrations=calibrations)
+            if rec["plan"].get("fits") and rec["plan"].get("meets_latency_slo") is False:
+                rec["why"].insert(0, f"marked: at p{wl.economics.latency_percentile:g} (queueing and the estimate's "
+                                  "range) it misses the latency target; see its plan")
         ranked.append(rec)
     out = {
         "workload": wl.name, "phase": rk.phase, "ranked_by": rk.key_name,

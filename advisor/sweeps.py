@@ -76,7 +76,13 @@ def lifecycle(est: Estimates, i: int, months: int | None = None) -> dict:
     total = train + inference
     overtakes = train / per_month if per_month > 0 and train > 0 else np.nan
     at_h = per_month * horizon_m
+    # The same split in energy: training's kWh once, serving's kWh per month.
+    t_kwh = float(p["energy_kwh"][i]) if "energy_kwh" in p else 0.0
+    m_kwh = float(p["energy_kwh_per_day"][i]) * 365 / 12 if "energy_kwh_per_day" in p else 0.0
+    e_at_h = m_kwh * horizon_m
     return {
+        "training_energy_kwh": t_kwh, "inference_energy_kwh_per_month": m_kwh,
+        "inference_energy_share_at_horizon": e_at_h / (t_kwh + e_at_h) if (t_kwh + e_at_h) > 0 else np.nan,
         "months": m, "training": np.full_like(m, train), "inference": inference, "total": total,
         "overtakes_month": overtakes, "horizon_months": horizon_m,
         "inference_share_at_horizon": at_h / (train + at_h) if (train + at_h) > 0 else np.nan,

@@ -15,6 +15,8 @@ Usage (from the repository root):
     python tests/mutation_score.py --module recommend   # one module (name as in MODULES)
     python tests/mutation_score.py --report        # score of the results already in ./mutants
     python tests/mutation_score.py --survivors     # with --report: list the surviving mutants
+    python tests/mutation_score.py --rerun         # keep ./mutants; test again only the mutants not
+                                                   # killed yet (after new tests or a merge)
 
 Survivors judged equivalent (no behaviour can tell them apart) are listed with reasons in
 tests/mutation_equivalents.md; the score counts them as survivors all the same.
@@ -98,18 +100,51 @@ def report(names: list[str], survivors: bool = False) -> int:
     return total_n
 
 
-def run_module(name: str, workers: int) -> int:
+def refresh_data() -> None:
+    """Copy the data files of the mutated packages (catalog CSVs, presets, HEADER.csv) into
+    ./mutants again: mutmut copies a non-Python file only when it is missing there, so a kept
+    ./mutants would otherwise test against stale data."""
+    if not MUTANTS.exists():
+        return
+    for pkg in ("advisor", "hardware_db"):
+        for src in (ROOT / pkg).rglob("*"):
+            if src.is_file() and src.suffix != ".py" and "__pycache__" not in src.parts:
+                dst = MUTANTS / src.relative_to(ROOT)
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(src, dst)
+
+
+def not_killed(name: str) -> list[str]:
+    """Mutants of module `name` whose stored result is not a kill (survived, unchecked, no tests)."""
+    _, sources = MODULES[name]
+    return sorted(m for m, code in module_results(sources).items() if classify(code) != "killed")
+
+
+def run_module(name: str, workers: int, only: list[str] | None = None) -> int:
+    """One `mutmut run` for module `name` (all its mutants, or just `only`)."""
     pattern, _ = MODULES[name]
+    if only is not None:
+        if not only:
+            print(f"{name}: every mutant already killed", flush=True)
+            return 0
+        rc = 0
+        for k in range(0, len(only), 200):  # a bounded command line
+            rc = max(rc, _mutmut(name, workers, only[k:k + 200]))
+        return rc
+    return _mutmut(name, workers, [pattern])
+
+
+def _mutmut(name: str, workers: int, names: list[str]) -> int:
     mutmut = Path(sys.executable).parent / "mutmut"
     if not mutmut.exists():
         print("mutmut is not installed: pip install -e '.[mutation]'", file=sys.stderr)
         raise SystemExit(2)
-    cmd = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(workers), pattern]
+    cmd = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(workers), *names]
     log = MUTANTS / f"log-{name.replace('/', '_')}.txt"
     MUTANTS.mkdir(exist_ok=True)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     print(f"mutating {name} (log: {log.relative_to(ROOT)})", flush=True)
-    with open(log, "w") as out:
+    with open(log, "a") as out:
         rc = subprocess.run(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env).returncode
     if rc != 0:
         print(f"  mutmut exited {rc} for {name}; the last lines of its log:", file=sys.stderr)
@@ -124,14 +159,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--survivors", action="store_true", help="list the mutants not killed")
     ap.add_argument("--workers", type=int, default=2, help="parallel mutants (default 2)")
     ap.add_argument("--keep", action="store_true", help="keep ./mutants from an earlier run (stale data risk)")
+    ap.add_argument("--rerun", action="store_true", help="keep ./mutants and test only the mutants not killed yet")
     args = ap.parse_args(argv)
     names = args.module or list(MODULES)
     os.chdir(ROOT)
     if not args.report:
-        if not args.keep and not args.module and MUTANTS.exists():
+        if not (args.keep or args.rerun) and not args.module and MUTANTS.exists():
             # mutmut copies data files (the catalog CSVs) only once: start from a clean copy.
             shutil.rmtree(MUTANTS)
-        failed = [name for name in names if run_module(name, args.workers) != 0]
+        refresh_data()
+        # mutmut maps tests to functions once and then adds new tests by id, which fails for ids with
+        # non-ASCII characters (test_device_names): map them afresh at the start of each run.
+        (MUTANTS / "mutmut-stats.json").unlink(missing_ok=True)
+        failed = [name for name in names
+                  if run_module(name, args.workers, not_killed(name) if args.rerun else None) != 0]
         if failed:
             print(f"mutmut failed for: {', '.join(failed)}", file=sys.stderr)
     if report(names, survivors=args.survivors) == 0:

@@ -45,7 +45,12 @@ def fmt_num(x: float, unit: str = "") -> str:
     if x is None or not np.isfinite(x):
         return "n/a"
     a = abs(x)
-    s = f"{x:,.0f}" if a >= 100 else f"{x:.3g}"
+    if a >= 100:
+        s = f"{x:,.0f}"
+    elif a >= 1e-3 or a == 0:
+        s = f"{x:.3g}"
+    else:  # 0.0000881, never 8.81e-05: people read decimals
+        s = np.format_float_positional(x, precision=3, unique=False, fractional=False, trim="-")
     return f"{s} {unit}".strip()
 
 
@@ -70,7 +75,9 @@ def reset(plot: pg.PlotItem) -> None:
     plot.clear()
     if plot.legend is not None:
         plot.legend.clear()
+        plot.legend.setVisible(True)
     plot.setLogMode(False, False)
+    plot.enableAutoRange()  # an empty chart fixed the ranges at 0-1: a new drawing starts afresh
     for name in ("left", "bottom"):
         plot.getAxis(name).setTicks(None)
         plot.showAxis(name)
@@ -91,11 +98,43 @@ def plain_number(x: float) -> str:
     return f"{x:.2g}"
 
 
+def _log_tick_values(axis, min_val, max_val, size):
+    """Tick positions on a log axis (values are log10 of the data): decades, then 2 and 5 times
+    them, then finer steps when the range is under a decade, so a zoomed-in or narrow range
+    still has labelled ticks (pyqtgraph labels only whole decades)."""
+    lo, hi = sorted((min_val, max_val))
+    if not (np.isfinite(lo) and np.isfinite(hi)) or hi - lo <= 0:
+        return []
+    decades = np.arange(math.floor(lo), math.ceil(hi) + 1)
+    levels = []
+    for mults in ((1,), (2, 5), (1.5, 3, 4, 6, 7, 8, 9)):
+        vals = [float(d + math.log10(m)) for d in decades for m in mults if lo <= d + math.log10(m) <= hi]
+        levels.append(vals)
+    out, shown = [], 0
+    for spacing, vals in zip((1.0, 0.3, 0.1), levels):
+        if shown >= 4 or not vals:
+            continue
+        if hi - lo > 6 and spacing < 1:
+            break  # many decades: decades only
+        out.append((spacing, vals))
+        shown += len(vals)
+    if shown < 2:  # under a factor of ~1.5: evenly spaced values at 2 significant digits
+        vals = sorted({float(np.log10(float(f"{10 ** v:.2g}"))) for v in np.linspace(lo, hi, 5)[1:-1]})
+        out.append((0.05, [v for v in vals if lo <= v <= hi]))
+    return out
+
+
+def _tick_values(axis, min_val, max_val, size):
+    if axis.logMode:
+        return _log_tick_values(axis, min_val, max_val, size)
+    return pg.AxisItem.tickValues(axis, min_val, max_val, size)
+
+
 def _tick_strings(axis, values, scale, spacing) -> list[str]:
     """Axis labels as plain numbers; keeps enough digits to tell neighbours apart. On a log
     axis the values are log10 of the data."""
     if axis.logMode:
-        return [plain_number(10 ** v) for v in values]
+        return [plain_number(float(f"{10 ** v:.2g}")) for v in values]
     step = abs(spacing * scale) if spacing else 0
     out = []
     for v in values:
@@ -119,6 +158,7 @@ def style(plot: pg.PlotItem, theme: Theme, title: str, x: str, y: str, *, legend
         ax.enableAutoSIPrefix(False)  # "(x0.001)" next to a unit confuses: ticks carry the value
         # Plain numbers on both kinds of axis: "7,000" rather than "7·10³", "20M" rather than "2e+07".
         ax.tickStrings = functools.partial(_tick_strings, ax)
+        ax.tickValues = functools.partial(_tick_values, ax)
     plot.showGrid(x=True, y=True, alpha=theme.grid_alpha)
     if legend and plot.legend is None:
         plot.addLegend(offset=legend_at, labelTextColor=theme.chart_fg,
@@ -137,6 +177,8 @@ def empty(plot: pg.PlotItem, theme: Theme, title: str, message: str) -> None:
     """A titled plot that says why there is nothing to draw."""
     reset(plot)
     style(plot, theme, title, "", "")
+    if plot.legend is not None:
+        plot.legend.setVisible(False)  # nothing drawn: no empty legend box
     plot.showGrid(x=False, y=False)
     plot.hideAxis("left")
     plot.hideAxis("bottom")
@@ -162,7 +204,9 @@ class _Tips:
         self.texts = texts
 
     def __call__(self, x=None, y=None, data=None) -> str:
-        return self.texts.get(data, str(data))
+        from ui.plain import tip
+
+        return tip(self.texts.get(data, str(data)))  # names from overlays: shown as typed, never markup
 
 
 def _scatter(plot, x, y, ids, tips: dict, *, brushes, pens=None, sizes=10, symbols="o", name=None, z=10):
@@ -176,9 +220,14 @@ def _scatter(plot, x, y, ids, tips: dict, *, brushes, pens=None, sizes=10, symbo
     return item
 
 
-def _label(plot, text: str, x: float, y: float, color: str, anchor=(0, 1), bold=False) -> pg.TextItem:
-    """A text on the chart, as plain text (device names come from files: never markup)."""
+def _label(plot, text: str, x: float, y: float, color: str, anchor=(0, 1), bold=False,
+           alternatives=()) -> pg.TextItem:
+    """A text on the chart, as plain text (device names come from files: never markup).
+
+    `anchor` is where it goes first; `alternatives` are other anchors `arrange` may move it to
+    when it would overlap another text, the legend, data or the plot's edge."""
     t = pg.TextItem(str(text), color=color, anchor=anchor)
+    t.hw_anchors = [anchor, *alternatives]
     if bold:
         font = t.textItem.font()
         font.setBold(True)
@@ -188,7 +237,165 @@ def _label(plot, text: str, x: float, y: float, color: str, anchor=(0, 1), bold=
     return t
 
 
+# ---- arranging texts: no label on another, on the legend or off the plot ---------------
+_INK_THRESHOLD = 80  # a pixel this far from the background (0-255) is data, not grid
+
+
+def _ink_image(plot):
+    """The plot's data (curves, points, bars, fills) rendered without texts or the legend, as
+    a boolean array over the view box's scene rectangle; and that rectangle."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    vb = plot.getViewBox()
+    rect = vb.sceneBoundingRect()
+    w, h = max(1, int(rect.width())), max(1, int(rect.height()))
+    hidden = [it for it in plot.items if isinstance(it, pg.TextItem) and it.isVisible()]
+    if plot.legend is not None and plot.legend.isVisible():
+        hidden.append(plot.legend)
+    for it in hidden:
+        it.setVisible(False)
+    bg = QColor(plot.scene().views()[0].backgroundBrush().color()) if plot.scene().views() else QColor("white")
+    img = QImage(w, h, QImage.Format_RGB32)
+    img.fill(bg)
+    painter = QPainter(img)
+    try:
+        plot.scene().render(painter, QRectF(0, 0, w, h), rect)
+    finally:
+        painter.end()
+        for it in hidden:
+            it.setVisible(True)
+    a = np.frombuffer(img.constBits(), dtype=np.uint8, count=img.sizeInBytes()).reshape(h, img.bytesPerLine() // 4, 4)
+    a = a[:, :w, :3].astype(int)
+    ref = np.array([bg.blue(), bg.green(), bg.red()])
+    return np.abs(a - ref).max(axis=2) > _INK_THRESHOLD, rect
+
+
+def _ink_in(ink, origin, r) -> float:
+    """Fraction of scene rectangle `r` covered by data pixels."""
+    x0, y0 = int(r.left() - origin.left()), int(r.top() - origin.top())
+    x1, y1 = int(r.right() - origin.left()), int(r.bottom() - origin.top())
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(ink.shape[1], x1), min(ink.shape[0], y1)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    return float(ink[y0:y1, x0:x1].mean())
+
+
+def text_rect(t):
+    """A text item's (or the legend's) rectangle in scene coordinates, as painted."""
+    if isinstance(t, pg.TextItem):
+        t.updateTextPos()
+        t.updateTransform(force=True)
+    return t.sceneBoundingRect()
+
+
+def arrange(plot) -> None:
+    """Place the legend in the corner over the least data and move each label (in the order
+    drawn: the first are the most important) to its first position that stays inside the plot
+    and off the legend, the other labels and the data; a label with no free place is hidden.
+
+    Runs after the plot has its size and ranges (on screen: on every resize or range change;
+    in the PDF: once laid out). Texts are measured as painted, in scene pixels."""
+    vb = plot.getViewBox()
+    if plot.scene() is None or vb.sceneBoundingRect().width() < 10:
+        return
+    labels = [it for it in plot.items if isinstance(it, pg.TextItem) and hasattr(it, "hw_anchors")]
+    legend = plot.legend if plot.legend is not None and plot.legend.isVisible() and plot.legend.items else None
+    for t in labels:
+        t.setVisible(True)
+    ink, area = _ink_image(plot)
+    taken = []
+    if legend is not None:
+        best = None
+        for corner, off in (((1, 0), (-8, 8)), ((0, 0), (8, 8)), ((1, 1), (-8, -8)), ((0, 1), (8, -8))):
+            legend.anchor(itemPos=corner, parentPos=corner, offset=off)
+            r = text_rect(legend)
+            score = _ink_in(ink, area, r)
+            if best is None or score < best[0] - 1e-3:
+                best = (score, corner, off)
+        legend.anchor(itemPos=best[1], parentPos=best[1], offset=best[2])
+        taken.append(text_rect(legend))
+    inner = area.adjusted(1, 1, -1, -1)
+    for t in labels:
+        choice = None
+        for anchor in t.hw_anchors:
+            t.setAnchor(anchor)
+            r = text_rect(t)
+            if not inner.contains(r) or any(r.intersects(o) for o in taken):
+                continue
+            score = _ink_in(ink, area, r)
+            if choice is None or score < choice[0] - 0.02:
+                choice = (score, anchor)
+            if score < 0.02:
+                break
+        if choice is None:
+            t.setVisible(False)
+            continue
+        t.setAnchor(choice[1])
+        taken.append(text_rect(t))
+
+
+def keep_arranged(plot) -> None:
+    """Re-run `arrange` whenever the plot is resized or its ranges change (on screen)."""
+    if getattr(plot, "_hw_arranged", False):
+        return
+    plot._hw_arranged = True
+    from PySide6.QtCore import QTimer
+
+    timer = QTimer(plot)
+    timer.setSingleShot(True)
+    timer.setInterval(0)
+    timer.timeout.connect(lambda: arrange(plot))
+    vb = plot.getViewBox()
+    vb.sigResized.connect(timer.start)
+    vb.sigRangeChanged.connect(timer.start)
+    plot._hw_arrange_timer = timer
+
+
+def overlapping_texts(plot) -> list[tuple[str, str]]:
+    """Pairs of visible texts on `plot` whose rectangles overlap (labels and the legend): for
+    tests and checks; empty when the chart is readable."""
+    items = [it for it in plot.items if isinstance(it, pg.TextItem) and it.isVisible()]
+    named = [(it.toPlainText() if hasattr(it, "toPlainText") else str(it), text_rect(it)) for it in items]
+    if plot.legend is not None and plot.legend.isVisible() and plot.legend.items:
+        named.append(("legend", text_rect(plot.legend)))
+    out = []
+    for a in range(len(named)):
+        for b in range(a + 1, len(named)):
+            if named[a][1].intersects(named[b][1]):
+                out.append((named[a][0], named[b][0]))
+    return out
+
+
 # ---- charts -------------------------------------------------------------------------------
+#: Where a point's name may go, in order of preference: right, above right, left, below right,
+#: above left, below left (pyqtgraph anchors: (0, 0.5) puts the text's left middle on the point).
+AROUND = ((-0.08, 0.5), (-0.05, 1.05), (1.08, 0.5), (-0.05, -0.05), (1.05, 1.05), (1.05, -0.05))
+
+
+def _finish(plot) -> None:
+    """After drawing: arrange the texts once laid out, and whenever the plot changes size or
+    range (a plot marked `hw_manual_arrange`, like the PDF's, is arranged by its owner)."""
+    if getattr(plot, "hw_manual_arrange", False):
+        return
+    keep_arranged(plot)
+    plot._hw_arrange_timer.start()
+
+
+def _log_range(plot, axis: str, values, pad: float = 0.08, min_span: float = 0.35) -> None:
+    """Set a log axis' range (values are log10) around the data with a margin, at least
+    `min_span` decades wide so the ticks have room."""
+    v = np.asarray(values, float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return
+    lo, hi = float(v.min()), float(v.max())
+    span = max(hi - lo, min_span)
+    mid = (lo + hi) / 2
+    lo, hi = min(lo, mid - span / 2), max(hi, mid + span / 2)
+    (plot.setXRange if axis == "x" else plot.setYRange)(lo - pad * span, hi + pad * span, padding=0)
+
+
 def draw_cost_vs_latency(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str | None = None,
                          local: set[str] | None = None) -> None:
     """Cost (the ranking key) against latency (or time to train), log-log, with the Pareto front.
@@ -220,9 +427,14 @@ def draw_cost_vs_latency(plot: pg.PlotItem, data: dict, *, theme: Theme, selecte
     colour = {"gpu": theme.series[0], "cpu": theme.series[1], "accelerator": theme.series[4]}
     for kind in ("gpu", "cpu", "accelerator"):
         m = others & (data["kind"] == kind)
+        label = kind.upper() if kind != "accelerator" else "Accelerator"
         if m.any():
             _scatter(plot, x[m], y[m], np.array(ids)[m], tips, brushes=pg.mkBrush(colour[kind] + "a0"),
-                     symbols=KIND_SYMBOL[kind], sizes=9, name=f"{kind.upper() if kind != 'accelerator' else 'Accelerator'}")
+                     symbols=KIND_SYMBOL[kind], sizes=9, name=label)
+        elif (ok & pareto & (data["kind"] == kind)).any() and plot.legend is not None:
+            # Only on the front: the shape still needs its legend entry (the diamond, say).
+            plot.legend.addItem(pg.ScatterPlotItem(symbol=KIND_SYMBOL[kind], brush=pg.mkBrush(colour[kind] + "a0"),
+                                                   pen=pg.mkPen(None), size=9), label)
     m = ok & pareto
     if m.any():
         _scatter(plot, x[m], y[m], np.array(ids)[m], tips, brushes=pg.mkBrush(theme.pareto),
@@ -236,9 +448,12 @@ def draw_cost_vs_latency(plot: pg.PlotItem, data: dict, *, theme: Theme, selecte
             plot.plot(sx, sy, pen=pg.mkPen(theme.pareto, width=2, style=pg.QtCore.Qt.DashLine))
         span = max(1e-9, float(np.nanmax(y[ok]) - np.nanmin(y[ok])))
         placed: list[float] = []
-        for k in np.flatnonzero(m)[:8]:  # label the front, skipping labels that would overlap
-            if all(abs(y[k] - py_) > 0.045 * span for py_ in placed):
-                _label(plot, str(data["names"][k]), x[k], y[k], theme.chart_fg, anchor=(-0.08, 0.5))
+        for k in np.flatnonzero(m)[:8]:  # label the front; `arrange` keeps the names apart
+            if all(abs(y[k] - py_) > 0.02 * span for py_ in placed):
+                # Left of the point first: the staircase runs right from each point, through
+                # a name placed there.
+                _label(plot, str(data["names"][k]), x[k], y[k], theme.chart_fg, anchor=AROUND[2],
+                       alternatives=[a for a in AROUND if a != AROUND[2]])
                 placed.append(y[k])
     for k, i in enumerate(ids):
         if ok[k] and (i == selected or i in local):
@@ -248,7 +463,11 @@ def draw_cost_vs_latency(plot: pg.PlotItem, data: dict, *, theme: Theme, selecte
             item.setZValue(30)
             plot.addItem(item)
             if i != selected or not pareto[k]:
-                _label(plot, str(data["names"][k]), x[k], y[k], ring, anchor=(-0.1, 1.0), bold=True)
+                _label(plot, str(data["names"][k]), x[k], y[k], ring, anchor=(-0.05, 1.05), bold=True,
+                       alternatives=AROUND)
+    _log_range(plot, "x", x[ok])
+    _log_range(plot, "y", y[ok])
+    _finish(plot)
 
 
 def draw_energy(plot: pg.PlotItem, data: dict, *, theme: Theme, metric: str = "wh_per_request",
@@ -279,9 +498,11 @@ def draw_energy(plot: pg.PlotItem, data: dict, *, theme: Theme, metric: str = "w
     plot.getAxis("left").setTicks([[(ypos[k], names[k]) for k in range(n)]])
     top = float(np.nanmax(v)) or 1.0
     for k in range(n):
-        _label(plot, fmt_num(values[k], unit), v[k] + top * 0.01, ypos[k], theme.chart_fg, anchor=(0, 0.5))
+        _label(plot, fmt_num(values[k], unit), v[k] + top * 0.01, ypos[k], theme.chart_fg, anchor=(0, 0.5),
+               alternatives=[(1.05, 0.5)])
     plot.setXRange(0, top * 1.22, padding=0)
     plot.setYRange(-0.7, n - 0.3, padding=0)
+    _finish(plot)
 
 
 def draw_lifecycle(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
@@ -318,16 +539,19 @@ def draw_lifecycle(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
         line = pg.InfiniteLine(pos=over, angle=90, pen=pg.mkPen(theme.highlight, width=1.5, style=pg.QtCore.Qt.DotLine))
         plot.addItem(line)
         _label(plot, f"inference overtakes training\nat month {over:.1f}", over, top * 0.98, theme.highlight,
-               anchor=(-0.03, 0))
+               anchor=(-0.03, 0), alternatives=[(1.03, 0), (-0.03, -0.6), (1.03, -0.6)])
     share = data.get("inference_share_at_horizon")
     h = data.get("horizon_months")
     if share is not None and np.isfinite(share) and h:
         hx = min(float(h), m[-1])
         plot.addItem(pg.InfiniteLine(pos=hx, angle=90, pen=pg.mkPen(theme.chart_fg + "80", width=1)))
-        _label(plot, f"horizon: inference is {share:.0%}\nof lifetime cost", hx, top * 0.55, theme.chart_fg,
-               anchor=(1.03, 0))
+        e_share = data.get("inference_energy_share_at_horizon")
+        energy = f"\nand {e_share:.0%} of its energy" if e_share is not None and np.isfinite(e_share) else ""
+        _label(plot, f"horizon: inference is {share:.0%}\nof lifetime cost{energy}", hx, top * 0.55, theme.chart_fg,
+               anchor=(1.03, 0), alternatives=[(1.03, 1), (1.03, -1.2), (1.03, 2.2)])
     plot.setYRange(0, top * 1.08, padding=0)
     plot.setXRange(0, m[-1], padding=0.02)
+    _finish(plot)
 
 
 def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str | None = None) -> None:
@@ -382,9 +606,12 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
             continue
         colour = theme.training if "training" in name else theme.inference
         plot.addItem(pg.InfiniteLine(pos=math.log10(v), angle=90, pen=pg.mkPen(colour, width=1.5, style=pg.QtCore.Qt.DashLine)))
-        _label(plot, f"{name}\n{v:.3g} FLOP/B", math.log10(v), math.log10(top) + 0.15, colour, anchor=(0.5, 0))
+        _label(plot, f"{name}\n{fmt_num(v, 'FLOP/B')}", math.log10(v), math.log10(top) + 0.15, colour,
+               anchor=(0.5, 0), alternatives=[(-0.05, 0), (1.05, 0), (-0.05, -1.1), (1.05, -1.1), (-0.05, -2.2),
+                                              (1.05, -2.2)])
     plot.setYRange(math.log10(bottom), math.log10(top) + 0.55, padding=0)
     plot.setXRange(math.log10(lo), math.log10(hi), padding=0)
+    _finish(plot)
 
 
 def draw_memory(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
@@ -435,8 +662,12 @@ def draw_memory(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
         labels.append((ypos[k], names[k] + count))
     plot.getAxis("left").setTicks([labels])
     top = float(np.nanmax(np.concatenate([totals, np.where(np.isfinite(cap), cap, 0)]))) or 1.0
+    if plot.legend is not None:
+        plot.legend.setColumnCount(4)  # a wide, short legend over a free band at the top
     plot.setXRange(0, top * 1.12, padding=0)
-    plot.setYRange(-0.7, n - 0.3, padding=0)
+    rows = math.ceil((len(plot.legend.items) if plot.legend is not None else 0) / 4)
+    plot.setYRange(-0.7, n - 0.3 + 0.55 * rows + 0.2, padding=0)
+    _finish(plot)
 
 
 def draw_batch_latency(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
@@ -468,7 +699,9 @@ def draw_batch_latency(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
              brushes=[pg.mkBrush(theme.inference if f else theme.error) for f in fits], sizes=8)
     plot.getAxis("bottom").setTicks([[(float(v), str(int(2 ** v))) for v in lb]])
     top = np.nanmax(data["latency_high_ms"]) if np.isfinite(data["latency_high_ms"]).any() else 1.0
+    plot.setXRange(float(lb[0]) - 0.3, float(lb[-1]) + 0.3, padding=0)  # both axes: never a stale range
     plot.setYRange(0, float(top) * 1.08, padding=0)
+    _finish(plot)
 
 
 def draw_batch_throughput(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
@@ -492,7 +725,9 @@ def draw_batch_throughput(plot: pg.PlotItem, data: dict, *, theme: Theme) -> Non
     _scatter(plot, lb, thr, [f"b{k}" for k in range(len(b))], tips,
              brushes=[pg.mkBrush(theme.training if f else theme.error) for f in fits], sizes=8)
     plot.getAxis("bottom").setTicks([[(float(v), str(int(2 ** v))) for v in lb]])
+    plot.setXRange(float(lb[0]) - 0.3, float(lb[-1]) + 0.3, padding=0)
     plot.setYRange(0, float(np.nanmax(thr)) * 1.1 if np.isfinite(thr).any() else 1, padding=0)
+    _finish(plot)
 
 
 #: Every chart the Trade-offs view shows: key in `advisor.sweeps.all_chart_data`, tab title.

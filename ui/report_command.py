@@ -28,6 +28,12 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write (replaced atomically)")
     p.add_argument("--device", action="append", default=[], metavar="DEV",
                    help="a device to compare as well as the top candidates (repeatable; id, name or alias)")
+    p.add_argument("--option", action="append", default=[], metavar="'[N x] DEVICE'",
+                   help="an option for the 'What to buy' section, e.g. '2x rtx 4090' or 'this machine' (repeatable)")
+    p.add_argument("--own", action="append", default=[], metavar="'[N x] DEVICE'",
+                   help="hardware you already have, e.g. '1x rtx 4090' (repeatable)")
+    p.add_argument("--price", action="append", default=[], metavar="DEVICE=USD",
+                   help="a purchase price for the plans (repeatable)")
     p.add_argument("--page-size", default="A4", metavar="A4|Letter", help="paper size (default A4)")
     add_catalog_arg(p)
     p.set_defaults(func=run)
@@ -39,13 +45,32 @@ def run(args) -> int:
     size = str(args.page_size).strip().lower()
     if size not in ("a4", "letter"):
         raise BadInput(f"--page-size must be A4 or Letter, got {args.page_size!r}")
+    from advisor.files import check_output
+
+    # The PDF replaces --out: never one of the inputs (nor a device node).
+    check_output(args.out, [(opt, getattr(args, opt[2:].replace("-", "_"), None))
+                            for opt in ("--workload", "--catalog", "--model-config")])
     wl = load_workload_for(args)
     cat = load_catalog_for(args)
     devices = [cat.resolve(d)["id"] for d in args.device]
+    from advisor.plan import parse_option, parse_owned, parse_prices
+
+    machine = None
+    from advisor.plan import _is_this_machine
+
+    if any(_is_this_machine(t) for t in [*args.option, *args.own]):
+        from advisor.detect import detect_machine
+
+        machine = detect_machine(cat, fast=True)
+    for t in args.option:  # bad options are reported before any Qt import
+        parse_option(t, cat, machine=machine)
+    parse_owned(args.own, cat, machine=machine)
+    parse_prices(args.price, cat)
 
     from ui.report import check_output_path, write_report_info  # Qt is imported only from here on
 
     check_output_path(args.out)
-    path, pages = write_report_info(args.out, wl, catalog=cat, devices=devices, page_size=size)
+    path, pages = write_report_info(args.out, wl, catalog=cat, devices=devices, page_size=size, machine=machine,
+                                    options=args.option or None, owned=args.own, prices=args.price)
     print(f"wrote {path} ({pages} pages)")
     return 0

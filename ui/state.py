@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 30
 MAX_COMPARE = 4
+PLANNED_TOP = 25  # ranked devices whose purchase plan the recommendations table shows
 LOCAL_CPU_ID = "this-machine-cpu"
 
 
@@ -53,6 +54,25 @@ class Results:
     local: dict[int, str]  # device index -> "this machine" label
     compute_ms: float
     _reasons: dict = field(default_factory=dict)
+    calibrations: dict | None = None
+    _plans: dict = field(default_factory=dict)
+
+    def plan(self, i: int) -> dict | None:
+        """The purchase plan (advisor.plan) of device `i`, for the top PLANNED_TOP ranked devices
+        (None for the rest: a plan takes a few milliseconds, the table has hundreds of rows)."""
+        if i not in self._plans:
+            pos = self.position(i)
+            self._plans[i] = None
+            if pos is not None and pos < PLANNED_TOP:
+                from advisor.plan import Option, plan_option
+
+                try:
+                    self._plans[i] = plan_option(self.workload, self.estimates.table,
+                                                 Option(str(self.estimates.table.ids[i])),
+                                                 calibrations=self.calibrations)
+                except (BadInput, ValueError, KeyError, ZeroDivisionError) as e:
+                    log.warning("no plan for %s: %s", self.estimates.table.ids[i], e)
+        return self._plans[i]
 
     @property
     def charts(self) -> dict:
@@ -102,6 +122,8 @@ class AppState(QObject):
         self.machine = None
         self.probe_report: dict | None = None
         self.history_calibrations: dict = {}
+        self.history_runs: tuple = ()
+        self._local_cal_cache: tuple | None = None
         self.selected: str | None = None
         self.compare: list[str] = []
         self.last_error = ""
@@ -171,10 +193,15 @@ class AppState(QObject):
         self.machine_changed.emit(machine)
         self._schedule(True)
 
-    def set_probe(self, report: dict | None, history_calibrations: dict | None = None) -> None:
+    def set_probe(self, report: dict | None, history_calibrations: dict | None = None, runs=None) -> None:
+        """This machine's probe figures (the combined report of `advisor.calibrations`), the
+        history's calibrations and runs; everything recomputes at once (no restart)."""
         self.probe_report = report
         if history_calibrations is not None:
             self.history_calibrations = history_calibrations
+        if runs is not None:
+            self.history_runs = tuple(runs)
+        self._local_cal_cache = None
         self._table = None
         self.probe_changed.emit(report)
         self._schedule(True)
@@ -252,15 +279,33 @@ class AppState(QObject):
         return DeviceTable.from_rows([*self.catalog.rows, row])
 
     def calibrations(self) -> dict:
+        """The history's calibrations plus this machine's CPU row when the catalog has none,
+        combined from the same runs the same way (`advisor.probes.calibrate`)."""
         cal = dict(self.history_calibrations)
         row = self.local_cpu_row()
-        if row is not None and self.probe_report and self.probe_report.get("cpu"):
-            from advisor.probes.calibrate import calibration_from_report
+        if row is None:
+            return cal
+        key = (id(self.history_runs), row.get("memory_bandwidth_gbps"), row.get("fp32_tflops"))
+        if self._local_cal_cache is None or self._local_cal_cache[0] != key:
+            local = None
+            if self.history_runs:
+                from advisor.calibrations import local_runs
+                from advisor.probes.calibrate import calibrations_from_runs
 
-            try:
-                cal[LOCAL_CPU_ID] = calibration_from_report(self.probe_report, row)
-            except BadInput:
-                pass
+                mine = local_runs(self.history_runs)
+                local = calibrations_from_runs(mine, self.catalog, local_rows={LOCAL_CPU_ID: row},
+                                               local_fingerprints={r.fingerprint for r in mine}).get(LOCAL_CPU_ID)
+            elif self.probe_report and self.probe_report.get("cpu"):
+                # no history (it could not be read, or tests): the one report there is
+                from advisor.probes.calibrate import calibration_from_report
+
+                try:
+                    local = calibration_from_report(self.probe_report, row, self.catalog)
+                except BadInput:
+                    local = None
+            self._local_cal_cache = (key, local)
+        if self._local_cal_cache[1] is not None:
+            cal[LOCAL_CPU_ID] = self._local_cal_cache[1]
         return cal
 
     def measured_point(self) -> dict | None:
@@ -315,6 +360,6 @@ class AppState(QObject):
             return charts
 
         ms = (time.perf_counter() - t0) * 1000
-        self.results = Results(wl, est, rk, make_charts, focus, local, ms)
+        self.results = Results(wl, est, rk, make_charts, focus, local, ms, calibrations=cal)
         self.results_changed.emit(self.results)
         return self.results

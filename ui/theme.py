@@ -115,6 +115,8 @@ def style_sheet(t: Theme) -> str:
                  background: {t.base}; }}
     QGroupBox::title {{ subcontrol-origin: margin; left: 8px; padding: 0 4px; font-weight: 600; color: {t.text}; }}
     QLabel[role="error"] {{ color: {t.error}; }}
+    QLabel[role="banner-error"] {{ color: {t.error}; background: {t.base}; border: 1px solid {t.error};
+                                   border-radius: 4px; }}
     QLabel[role="muted"] {{ color: {t.muted}; }}
     QLabel[role="title"] {{ font-size: 15pt; font-weight: 600; }}
     QLabel[role="headline"] {{ font-size: 11pt; font-weight: 600; }}

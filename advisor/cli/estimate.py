@@ -36,21 +36,33 @@ def run(args) -> int:
     from advisor.cli import print_json
     from advisor.model.devices import device_table
     from advisor.model.estimate import estimate_table
+    from advisor.plan import _is_this_machine, this_machine_devices
 
     cat = load_catalog_for(args)
-    found = cat.resolve_name(args.device)
-    row = found.row
-    if found.note:
-        print(f"note: {found.note}", file=sys.stderr)
-    if args.count is None and found.count is not None:  # "8x A100 80GB": the name's count
-        if not 1 <= found.count <= 100_000:
-            raise BadInput(f"--device: the count in '{args.device}' must be from 1 to 100000, got {found.count}")
-        args.count = found.count
+    count, machine_text = args.count, None
+    if _is_this_machine(args.device):
+        # The detected machine: its GPUs (all of them, unless --count says otherwise), calibrated
+        # by its own stored probe runs where there are any.
+        device_id, n, machine_text = this_machine_devices(None, cat)
+        row = cat.row(device_id)
+        count = count or n
+    else:
+        found = cat.resolve_name(args.device)
+        row = found.row
+        if found.note:
+            print(f"note: {found.note}", file=sys.stderr)
+        if args.count is None and found.count is not None:  # "8x A100 80GB": the name's count
+            if not 1 <= found.count <= 100_000:
+                raise BadInput(f"--device: the count in '{args.device}' must be from 1 to 100000, got {found.count}")
+            args.count = found.count
+        count = args.count
     table = device_table(cat)
     idx = int((table.ids == row["id"]).nonzero()[0][0])
-    est = estimate_table(wl, table.take([idx]), count=args.count, calibrations=stored_calibrations())
+    est = estimate_table(wl, table.take([idx]), count=count, calibrations=stored_calibrations(cat))
     rec = est.record(0)
     rec["workload"] = wl.name
+    if machine_text:
+        rec["this_machine"] = machine_text
     from hardware_db.loader import purchase_price
 
     usd, what = purchase_price(row)
@@ -63,24 +75,30 @@ def run(args) -> int:
 
 
 def _n(x, fmt="{:,.1f}", unit=""):
-    return "n/a" if x is None else fmt.format(x) + unit
+    return "n/a" if x is None or x != x else fmt.format(x) + unit
+
+
+def _usd(x, fmt="{:,.0f}") -> str:
+    return "n/a" if x is None or x != x else "$" + fmt.format(x)
 
 
 def _r(rng: dict, key: str, fmt="{:,.1f}") -> str:
     r = rng.get(key) or {}
-    if r.get("low") is None:
+    if r.get("low") is None or r.get("high") is None or r["low"] != r["low"] or r["high"] != r["high"]:
         return ""
     return f"  ({fmt.format(r['low'])} - {fmt.format(r['high'])})"
 
 
 def format_estimate(rec: dict) -> str:
     """A plain-text summary of one estimate record."""
-    lines = [f"{rec['workload']} on {rec['device_name']} x{rec['count'] or '?'}"
-             + ("  [calibrated by probe]" if rec["calibrated"] else "")]
+    count = f"x{rec['count']}" if rec["count"] else "(device count unknown: no memory size in the catalog)"
+    lines = [f"{rec['workload']} on {rec['device_name']} {count}"
+             + (f"  [calibrated by probe: {', '.join(rec.get('calibrated_figures') or [])}]" if rec["calibrated"] else "")
+             + (f"  [{rec['this_machine']}]" if rec.get("this_machine") else "")]
     fit = "fits" if rec["fits"] else "DOES NOT FIT"
     lines.append(f"  memory: {_n(rec['memory_per_device_gb'])} GB per device of {_n(rec['memory_available_gb'], '{:g}')} GB -> {fit}")
     b = rec["memory_breakdown_gb"]
-    lines.append("  breakdown GB: " + ", ".join(f"{k} {v:,.1f}" for k, v in b.items() if v))
+    lines.append("  breakdown GB: " + ", ".join(f"{k} {v:,.1f}" for k, v in b.items() if v and v == v))
     if "inference" in rec:
         i, rg = rec["inference"], rec["range"]["inference"]
         split = f", {i['split']} split" if i.get("split") not in (None, "none") else ""
@@ -97,10 +115,11 @@ def format_estimate(rec: dict) -> str:
             f"    one stream            {_n(i['decode_tokens_per_s'])} tokens/s{_r(rg, 'decode_tokens_per_s')}",
             f"    request latency       {_n(i['request_latency_ms'], '{:,.0f}')} ms{_r(rg, 'request_latency_ms', '{:,.0f}')}"
             + ("" if i["meets_latency_slo"] else "  MISSES the latency target"),
-            f"    replicas needed       {_n(i['replicas_needed'], '{:,.0f}')} of {i['count']} device(s)",
+            f"    replicas needed       {_n(i['replicas_needed'], '{:,.0f}')}"
+            + (f" of {i['count']} device(s)" if i["count"] else ""),
             f"    energy                {_n(i['energy_wh_per_request'], '{:.3g}')} Wh/request",
-            f"    cost                  ${_n(i['cost_usd_per_day'], '{:,.0f}')}/day, ${_n(i['cost_usd_per_year'], '{:,.0f}')}/year, "
-            f"${_n(i['cost_usd_per_million_tokens'], '{:,.3f}')}/1M tokens  [{i['price_basis']}]",
+            f"    cost                  {_usd(i['cost_usd_per_day'])}/day, {_usd(i['cost_usd_per_year'])}/year, "
+            f"{_usd(i['cost_usd_per_million_tokens'], '{:,.3f}')}/1M tokens  [{i['price_basis']}]",
         ]
     if "training" in rec:
         t, rg = rec["training"], rec["range"]["training"]
@@ -112,7 +131,7 @@ def format_estimate(rec: dict) -> str:
             f"    time                  {_n(t['time_days'])} days{_r({'d': {k: (v / 24 if v else v) for k, v in rg['time_hours'].items()}}, 'd')}",
             f"    device-hours          {_n(t['device_hours'], '{:,.0f}')}",
             f"    energy                {_n(t['energy_kwh'], '{:,.0f}')} kWh, {_n(t['co2_kg'], '{:,.0f}')} kg CO2",
-            f"    cost                  ${_n(t['cost_usd'], '{:,.0f}')}{_r(rg, 'cost_usd', '{:,.0f}')}  [{t['price_basis']}]",
+            f"    cost                  {_usd(t['cost_usd'])}{_r(rg, 'cost_usd', '{:,.0f}')}  [{t['price_basis']}]",
         ]
     pp = rec.get("purchase_price") or {}
     if pp.get("usd_per_device") is not None:
@@ -122,4 +141,11 @@ def format_estimate(rec: dict) -> str:
         lines.append(f"  lifecycle: training ${_n(lc['training_cost_usd'], '{:,.0f}')} vs inference "
                      f"${_n(lc['inference_cost_usd'], '{:,.0f}')} over {lc['horizon_years']:g} year(s): "
                      f"inference share {_n(lc['inference_share'], '{:.0%}')}")
+        if lc.get("training_energy_kwh") is not None:
+            from advisor.yardstick import co2_in_words
+
+            co2 = (lc["training_co2_kg"] or 0) + (lc["inference_co2_kg"] or 0)
+            lines.append(f"  energy: training {_n(lc['training_energy_kwh'], '{:,.0f}')} kWh once vs inference "
+                         f"{_n(lc['inference_energy_kwh'], '{:,.0f}')} kWh: inference share "
+                         f"{_n(lc['inference_energy_share'], '{:.0%}')}; {co2_in_words(co2)}")
     return "\n".join(lines)

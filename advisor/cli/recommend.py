@@ -33,7 +33,7 @@ def run(args) -> int:
         raise BadInput(f"--top must be 0 (all) or more, got {args.top}")
     wl = load_workload_for(args)
     cat = load_catalog_for(args)
-    out = recommend(wl, cat, top=args.top or None, calibrations=stored_calibrations())
+    out = recommend(wl, cat, top=args.top or None, calibrations=stored_calibrations(cat), plans=True)
     if args.json:
         print_json(out)
         return 0
@@ -46,6 +46,13 @@ def run(args) -> int:
         print(f"{r['rank']:>3}. {r['device_name']}{flag}  score {r['score']:.0f}  [{r['optimized_for']}]")
         for w in r["why"]:
             print(f"       - {w}")
+        if r.get("plan"):
+            from advisor.plan import devices_word, money
+
+            pl = r["plan"]
+            print(f"       plan: {devices_word(pl['devices_total'])} ({pl['devices_per_replica']} per replica x "
+                  f"{pl.get('replicas') or 1}), buy {pl['to_buy']}, upfront {money(pl['upfront_usd'])}"
+                  + (f", {money(pl['yearly_usd'])}/year" if pl.get("yearly_usd") is not None else ""))
     print(f"{out['candidates']} of {out['catalog_size']} devices fit and are priced; * = Pareto front; "
           f"{len(out['excluded'])} excluded (see --json for why)")
     return 0

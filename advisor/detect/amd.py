@@ -126,10 +126,10 @@ def detect_amd(catalog, pci: tuple[PciDevice, ...], *, scanned: bool = True,
         gpus, failure = _amdsmi_gpus(catalog)
     except ImportError:
         if not scanned:
-            from advisor.detect.intel import os_name
+            from advisor.detect.intel import os_name, unscanned_bus
 
-            return [], [], (f"not detectable on {os_name(platform)}: amdsmi (ROCm, Linux only) is not installed "
-                            "and the PCI bus is read on Linux only")
+            return [], [], (f"not detectable on {os_name(platform)}: amdsmi (ROCm) is not installed "
+                            f"and {unscanned_bus(platform)}")
         if not amd:
             return [], [], "not detectable: amdsmi is not installed (and no AMD GPU on the PCI bus)"
         gpus = []

@@ -69,6 +69,13 @@ def os_name(platform: str | None = None) -> str:
     return {"darwin": "macOS", "win32": "Windows"}.get(platform, "Linux" if platform.startswith("linux") else platform)
 
 
+def unscanned_bus(platform: str | None = None) -> str:
+    """Why there is no PCI scan to go by, in a few words."""
+    if (platform or sys.platform).startswith("linux"):
+        return "/sys/bus/pci is not readable here"
+    return "the PCI bus is read on Linux only"
+
+
 def intel_devices(pci) -> tuple[list, list]:
     """(known Intel GPUs and Gaudis as (PciDevice, name), other Intel display devices) of a PCI scan."""
     known, other = [], []
@@ -90,7 +97,7 @@ def detect_intel(catalog, pci, *, scanned: bool, platform: str | None = None) ->
     """
     if not scanned:
         return [], [], (f"not detectable on {os_name(platform)}: Intel GPUs and Gaudi accelerators are "
-                        "found by PCI id on Linux only")
+                        f"found by PCI id, and {unscanned_bus(platform)}")
     known, other = intel_devices(pci)
     gpus = []
     for i, (d, name) in enumerate(known):

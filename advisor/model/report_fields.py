@@ -40,6 +40,8 @@ def record(est, i: int) -> dict:
     rec: dict = {
         "device": t.ids[i], "device_name": t.names[i], "kind": t.kind[i], "vendor": t.vendor[i],
         "segment": t.segment[i], "calibrated": bool(est.calibrated[i]),
+        "calibrated_figures": list(est.calibrated_figures[i]) if len(est.calibrated_figures) > i else [],
+        "overlay": bool(t.rows[i].get("overlay")),  # the row came from a user's CSV overlay
     }
     breakdown = {"weights": 0.0, "gradients": 0.0, "optimizer": 0.0, "activations": 0.0, "kv_cache": 0.0, "overhead": 0.0}
     fits = True
@@ -138,8 +140,19 @@ def record(est, i: int) -> dict:
             "inference_share": _f(p["inference_share"][i]),
             "inference_overtakes_month": _f(p["inference_overtakes_month"][i]),
             "horizon_years": wl.economics.horizon_years,
+            "training_energy_kwh": _f(p["lifecycle_training_energy_kwh"][i]),
+            "inference_energy_kwh": _f(p["lifecycle_inference_energy_kwh"][i]),
+            "inference_energy_share": _f(p["inference_energy_share"][i]),
+            "training_co2_kg": _f(p["lifecycle_training_co2_kg"][i]),
+            "inference_co2_kg": _f(p["lifecycle_inference_co2_kg"][i]),
         }
-        ranges["lifecycle"] = {k: _rng(est, "lifecycle_" + k, i) for k in ("training_cost_usd", "inference_cost_usd")}
+        from advisor.yardstick import CAR_SOURCE, car_years
+
+        lc = rec["lifecycle"]
+        lc["co2_car_years"] = car_years((lc["training_co2_kg"] or 0) + (lc["inference_co2_kg"] or 0))
+        lc["co2_yardstick"] = CAR_SOURCE
+        ranges["lifecycle"] = {k: _rng(est, "lifecycle_" + k, i) for k in
+                               ("training_cost_usd", "inference_cost_usd", "training_energy_kwh", "inference_energy_kwh")}
     rec["range"] = ranges
     return rec
 

@@ -91,3 +91,17 @@ def test_history_frame_has_one_row_per_run_newest_first_with_figures(tmp_path):
     assert df["gpu0.matmul_tflops.bf16"].iloc[0] == 791.0 and df["gpu0.matmul_tflops.bf16"].isna().iloc[1]
     assert str(df["created_at"].dtype).startswith("datetime64")
     assert api.history(tmp_path / "empty.sqlite3").empty
+
+
+def test_plan_frame_is_the_cli_plan(capsys):
+    df = api.plan("chat_7b_workstation", options=["2x rtx 4090", "rtx 6000 ada"], own="1x rtx 4090")
+    out = cli_json(capsys, "plan", "--preset", "chat_7b_workstation", "--option", "2x rtx 4090",
+                   "--option", "rtx 6000 ada", "--own", "1x rtx 4090")
+    assert list(df["label"]) == [o["label"] for o in out["options"]]
+    assert list(df["to_buy"]) == [o["to_buy"] for o in out["options"]] and df["to_buy"].iloc[0] == 1
+    assert list(df["devices_total"]) == [o["devices_total"] for o in out["options"]]
+    assert df.attrs["mode"] == out["mode"] and df.attrs["assumptions"] == out["assumptions"]
+    top = api.plan("serve_70b_at_scale", top=2)
+    assert len(top) == 2
+    with pytest.raises(BadInput, match="top must be"):
+        api.plan("finetune_7b", top=0)

@@ -39,7 +39,8 @@ def no_amdsmi(monkeypatch):
 def row_for(catalog, alias: str) -> dict:
     rows = [r for r in catalog.rows if alias in r["aliases"] or r["name"] == alias]
     if len(rows) != 1:
-        pytest.skip(f"the built-in catalog has {len(rows)} rows for {alias!r}")
+        # A catalog change that breaks this premise must fail the test, not hide it.
+        pytest.fail(f"the built-in catalog has {len(rows)} rows for {alias!r}, expected exactly 1")
     return rows[0]
 
 
@@ -160,3 +161,10 @@ def test_detect_machine_on_an_intel_mac_reports_its_radeon(monkeypatch, catalog,
     assert backends["nvidia"] == "not present: NVIDIA has no driver for macOS"
     assert backends["apple"] == "not present: an Intel Mac"
     assert m.warnings == ()
+
+
+def test_a_linux_without_a_readable_pci_bus_says_so(catalog, no_amdsmi):
+    _, _, intel_status = intel.detect_intel(catalog, (), scanned=False, platform="linux")
+    _, _, amd_status = amd.detect_amd(catalog, (), scanned=False, platform="linux")
+    assert intel_status.endswith("/sys/bus/pci is not readable here")
+    assert amd_status == "not detectable on Linux: amdsmi (ROCm) is not installed and /sys/bus/pci is not readable here"

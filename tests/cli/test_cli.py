@@ -124,7 +124,7 @@ def test_recommend_json(tmp_path):
         key = inf["hardware_cost_usd_per_day"] / tokens_per_day * 1e6
         assert inf["cost_usd_per_million_tokens"] == pytest.approx(key)
         keys.append(key)
-        assert rec["why"][-1].endswith(("rented", "with electricity")) or "upfront" in rec["why"][-1]
+        assert rec["why"][-1].endswith(("rented", "with electricity")) or "per device to buy" in rec["why"][-1]
         holds = f"holds the model ({rec['memory_required_gb']:.0f} GB at fp8) on {rec['count']} device"
         assert sum(w.startswith(holds) for w in rec["why"]) == 1, rec["why"]
     assert keys == sorted(keys)
@@ -141,7 +141,9 @@ def test_recommend_text_for_every_preset():
     from hardware_db import load_catalog
 
     size = len(load_catalog(user_overlay=False))
-    for preset in sorted(PRESET_DIR.glob("*.toml")):
+    presets = sorted(PRESET_DIR.glob("*.toml"))
+    assert len(presets) >= 10  # the loop below must not pass by running nothing
+    for preset in presets:
         r = cli("recommend", "--workload", str(preset), "--top", "3")
         assert r.returncode == 0, (preset.name, r.stderr)
         lines = r.stdout.splitlines()
@@ -243,7 +245,9 @@ def test_devices_shows_why_a_row_is_not_ranked():
     r = cli("devices", "--unranked")
     assert r.returncode == 0, r.stderr
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("a800-sxm4-80gb "))
-    assert line.endswith("no peak compute figure; no memory bandwidth")
+    assert line.endswith("no memory bandwidth")
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("ryzen-ai-max-385 "))
+    assert line.endswith("no peak compute figure; no memory bandwidth; no memory size")
     assert not any(ln.startswith("h100-sxm5-80gb ") for ln in r.stdout.splitlines())
     rows = {d["id"]: d for d in json.loads(cli("devices", "--json").stdout)}
     assert rows["h100-sxm5-80gb"]["ranked"] is True and rows["h100-sxm5-80gb"]["not_ranked_because"] == []

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHeaderView,
     QLineEdit,
+    QPlainTextEdit,
     QScrollBar,
     QTextEdit,
     QWidget,
@@ -27,7 +28,8 @@ from PySide6.QtWidgets import (
 from tests.conftest import ROOT
 from ui.icon import APP_ID, RESOURCES, SIZES, SVG, app_icon, png_path, render
 
-INPUTS = (QLineEdit, QAbstractSpinBox, QComboBox, QAbstractButton, QAbstractSlider, QAbstractItemView, QTextEdit)
+INPUTS = (QLineEdit, QAbstractSpinBox, QComboBox, QAbstractButton, QAbstractSlider, QAbstractItemView, QTextEdit,
+          QPlainTextEdit)
 
 
 def _inputs(root: QWidget) -> list[QWidget]:

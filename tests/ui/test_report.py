@@ -357,3 +357,35 @@ def catalog_ids(catalog):
     from advisor.model.devices import device_table
 
     return device_table(catalog).ids
+
+
+def _fill(img: np.ndarray) -> float:
+    """How far down the page body the ink reaches (0-1), from a rendered page."""
+    h = img.shape[0]
+    top, bottom = int(h * 0.075), int(h * 0.925)  # the body, without the header and footer bands
+    rows = np.flatnonzero((img[top:bottom] < 200).mean(axis=1) > 0.002)
+    return (rows.max() + 1) / (bottom - top) if len(rows) else 0.0
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="pdftoppm (poppler-utils) not installed")
+@pytest.mark.parametrize("name", ["chat", "lifecycle", "pretrain", "lifecycle-letter"])
+def test_pages_do_not_end_half_empty(reports, catalog, tmp_path, name):
+    """A chart that does not fit the rest of a page no longer leaves it half empty: it is drawn
+    a little shorter, or the text after it fills the page first. Only the last page and the
+    page before the Sources (which start a page by design) may end early."""
+    if name == "lifecycle-letter":
+        from ui.report import write_report
+
+        path = write_report(tmp_path / "l.pdf", load_workload(LIFECYCLE), catalog=catalog, page_size="Letter",
+                            probe={}, calibrations={})
+    else:
+        path = reports[name]
+    texts = _pages_text(path)
+    subprocess.run(["pdftoppm", "-gray", "-r", "30", str(path), str(tmp_path / "p")], check=True)
+    images = sorted(tmp_path.glob("p-*.pgm"))
+    assert len(images) == len(texts)
+    for k, img in enumerate(images[:-1]):
+        if texts[k + 1].split("Page ")[0].find("Sources Where each catalog row") >= 0:
+            continue  # the Sources open a fresh page
+        fill = _fill(_read_pgm(img))
+        assert fill > 0.68, f"page {k + 1} of {len(images)} ends at {fill:.0%} of its height"

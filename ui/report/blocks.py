@@ -46,7 +46,7 @@ class Html:
         opt = QTextOption()
         opt.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
         self.doc.setDefaultTextOption(opt)
-        self.doc.setHtml(html_text)
+        self.doc.setHtml(html_text)  # built from texts that went through escape (ui.report.text.esc)
         self.doc.setTextWidth(width)
         self.height = self.doc.size().height()
 
@@ -66,58 +66,105 @@ class Chart:
         self.draws = draws  # [callable(plot)], one per plot in the row
         self.width, self.height = width, height
 
+    def laid_out(self):
+        """The plots drawn and laid out at this block's size, texts arranged: a context
+        manager giving (view, plots); the view is closed after. (Tests check the texts here.)"""
+        import contextlib
+
+        return contextlib.closing(_LaidOut(self))
+
     def paint(self, painter, x: float, y: float) -> None:
         import pyqtgraph as pg
         from PySide6.QtCore import QRectF
-        from PySide6.QtGui import QPainter, QPicture
-        from PySide6.QtWidgets import QApplication
 
         from ui.theme import LIGHT
 
-        w, h = int(round(self.width)), int(round(self.height))
-        view = pg.GraphicsLayoutWidget()
-        try:
-            view.setBackground(LIGHT.chart_bg)
-            view.resize(w, h)
-            # Plots are stacked (the GUI puts pairs side by side: too narrow on a portrait page).
-            plots = [view.addPlot(row=k, col=0) for k in range(len(self.draws))]
-            for plot, draw in zip(plots, self.draws):
-                plot.setMenuEnabled(False)
-                plot.hideButtons()
-                draw(plot)
-            # The view is never shown: lay it out by hand (what a resize on screen would do).
-            # Axes size themselves to their tick labels while painting, so paint once to a
-            # throw-away picture, let the layout settle, then paint for real.
-            view.resizeEvent(None)
-            QApplication.processEvents()
-            scene = view.scene()
-            scratch = QPicture()
-            p = QPainter(scratch)
-            scene.render(p, QRectF(0, 0, w, h), QRectF(0, 0, w, h))
-            p.end()
-            QApplication.processEvents()
-            view.resizeEvent(None)
-            QApplication.processEvents()
+        with self.laid_out() as done:
+            scene = done.view.scene()
             items = [it for it in scene.items() if hasattr(it, "setExportMode")]
             for it in items:  # vector symbols instead of cached pixmaps (pyqtgraph's exporters do this)
                 it.setExportMode(True, {"antialias": True, "background": pg.mkColor(LIGHT.chart_bg),
                                         "painter": painter})
             try:
-                scene.render(painter, QRectF(x, y, self.width, self.height), QRectF(0, 0, w, h))
+                scene.render(painter, QRectF(x, y, self.width, self.height), QRectF(0, 0, done.w, done.h))
             finally:
                 for it in items:
                     it.setExportMode(False)
-        finally:
-            view.close()
-            view.deleteLater()
+
+
+class _LaidOut:
+    """A never-shown GraphicsLayoutWidget with a chart block's plots, laid out by hand."""
+
+    def __init__(self, chart: Chart):
+        import pyqtgraph as pg
+        from PySide6.QtCore import QRectF
+        from PySide6.QtGui import QPainter, QPicture
+        from PySide6.QtWidgets import QApplication
+
+        from ui import charts
+        from ui.theme import LIGHT
+
+        self.w, self.h = w, h = int(round(chart.width)), int(round(chart.height))
+        self.view = view = pg.GraphicsLayoutWidget()
+        view.setBackground(LIGHT.chart_bg)
+        view.resize(w, h)
+        # Plots are stacked (the GUI puts pairs side by side: too narrow on a portrait page).
+        self.plots = [view.addPlot(row=k, col=0) for k in range(len(chart.draws))]
+        for plot, draw in zip(self.plots, chart.draws):
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.hw_manual_arrange = True  # arranged once, below, at the final size
+            draw(plot)
+        # The view is never shown: lay it out by hand (what a resize on screen would do).
+        # Axes size themselves to their tick labels while painting, so paint once to a
+        # throw-away picture, let the layout settle, then arrange the texts at the final size.
+        view.resizeEvent(None)
+        QApplication.processEvents()
+        scene = view.scene()
+        scratch = QPicture()
+        p = QPainter(scratch)
+        scene.render(p, QRectF(0, 0, w, h), QRectF(0, 0, w, h))
+        p.end()
+        QApplication.processEvents()
+        view.resizeEvent(None)
+        QApplication.processEvents()
+        for plot in self.plots:
+            charts.arrange(plot)
+
+    def close(self) -> None:
+        self.view.close()
+        self.view.deleteLater()
 
 
 class Group:
-    """Blocks kept together on one page (a heading with its chart and caption)."""
+    """Blocks kept together on one page (a heading with its chart and caption).
+
+    A group with a chart is a float: the layout may let text that follows fill the rest of a
+    page before it, and may draw its charts down to `MIN_CHART_SCALE` of their height to keep
+    it on the page."""
+
+    MIN_CHART_SCALE = 0.72
 
     def __init__(self, blocks, gap: float = 4.0):
         self.blocks, self.gap = blocks, gap
         self.height = sum(b.height for b in blocks) + gap * (len(blocks) - 1)
+        self.floats = any(isinstance(b, Chart) for b in blocks)
+
+    @property
+    def min_height(self) -> float:
+        charts = sum(b.height for b in self.blocks if isinstance(b, Chart))
+        return self.height - charts * (1 - self.MIN_CHART_SCALE)
+
+    def shrink_to(self, height: float) -> None:
+        """Draw the charts shorter so the group is `height` tall (not below `min_height`)."""
+        charts = [b for b in self.blocks if isinstance(b, Chart)]
+        total = sum(b.height for b in charts)
+        if not charts or height >= self.height:
+            return
+        scale = max(self.MIN_CHART_SCALE, 1 - (self.height - height) / total)
+        for b in charts:
+            b.height = round(b.height * scale)
+        self.height = sum(b.height for b in self.blocks) + self.gap * (len(self.blocks) - 1)
 
     def paint(self, painter, x: float, y: float) -> None:
         for b in self.blocks:

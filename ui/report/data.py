@@ -33,6 +33,7 @@ class ReportData:
     probe: dict | None
     created: datetime
     calibrated_ids: list[str] = field(default_factory=list)
+    plans: dict | None = None  # advisor.plan.plan(): the "What to buy" section
 
 
 def _as_workload(workload):
@@ -92,22 +93,19 @@ def _detect(catalog):
         return None
 
 
-def _stored_probe() -> dict | None:
-    """This machine's newest stored probe run (as the GUI's Machine view picks it)."""
+def _stored_probe(catalog=None) -> dict | None:
+    """This machine's combined probe figures: the same state the GUI's Machine view shows
+    (`advisor.calibrations`)."""
     try:
-        from advisor.history import History
+        from advisor.calibrations import load_state
 
-        with History() as h:
-            host = platform.node()
-            for run in h.runs():
-                if run.source == "local" and run.hostname == host:
-                    return run.report
+        return load_state(catalog).machine_report
     except Exception:  # a broken history never stops a report
         return None
-    return None
 
 
-def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None, calibrations=None) -> ReportData:
+def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None, calibrations=None,
+               options=None, owned=None, prices=None) -> ReportData:
     """Compute everything the report shows (no Qt).
 
     machine: a `MachineInfo`; None detects this machine (fast path). probe: a probe report
@@ -127,7 +125,7 @@ def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None
     if calibrations is None:
         from advisor.calibrations import stored_calibrations
 
-        calibrations = stored_calibrations()
+        calibrations = stored_calibrations(catalog)
     table = device_table(catalog)
     requested = _resolve_devices(catalog, table, devices)
     est = estimate_table(wl, table, calibrations=calibrations)
@@ -138,7 +136,7 @@ def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None
     extra = [i for i in requested if i not in top]
     roof_idx = np.array(top + extra, dtype=int)
     if probe is None:
-        probe = _stored_probe()
+        probe = _stored_probe(catalog)
     charts["roofline"] = sweeps.roofline(est, roof_idx, _measured_point(probe))
     charts["memory"] = sweeps.memory_breakdown(est, roof_idx[:8])
 
@@ -165,7 +163,9 @@ def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None
                 best_for_phase[phase] = b
     if machine is None:
         machine = _detect(catalog)
+    plans = _plans(wl, catalog, table, requested, options, owned, prices, calibrations, machine)
     return ReportData(
+        plans=plans,
         workload=wl, catalog=catalog, table=table, estimates=est, ranking=rk, charts=charts, shown=shown,
         requested=set(requested), records=records, best_for_phase=best_for_phase,
         machine_text=machine_summary(machine), probe=probe or None, created=datetime.now().astimezone(),
@@ -180,3 +180,18 @@ def _measured_point(probe) -> dict | None:
         return None
     return {"name": "this machine (measured)", "tflops": gf / 1000, "bandwidth_gbps": bw}
 
+
+
+def _plans(wl, catalog, table, requested, options, owned, prices, calibrations, machine) -> dict:
+    """The "What to buy" plans: the options asked for (texts such as '2x rtx 4090', 'this machine'),
+    else the devices asked for and the top recommended ones."""
+    from advisor.plan import Option, default_options, parse_option, parse_owned, parse_prices, plan
+
+    opts = [parse_option(t, catalog, machine=machine) for t in options or ()]
+    if not opts:
+        opts = [Option(str(table.ids[i]), None, False, str(table.names[i])) for i in requested]
+        have = {o.device_id for o in opts}
+        opts += [o for o in default_options(wl, catalog, top=3, calibrations=calibrations)
+                 if o.device_id not in have][: max(0, 4 - len(opts))]
+    return plan(wl, catalog, opts, owned=parse_owned(owned, catalog, machine=machine),
+                prices=parse_prices(prices, catalog), calibrations=calibrations)

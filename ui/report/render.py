@@ -80,7 +80,7 @@ def check_output_path(path) -> Path:
 
 
 def write_report(path, workload, *, catalog=None, devices: list[str] | None = None, page_size: str = "A4",
-                 machine=None, probe=None, calibrations=None) -> Path:
+                 machine=None, probe=None, calibrations=None, options=None, owned=None, prices=None) -> Path:
     """Write the recommendation report for `workload` as a PDF at `path` (atomically).
 
     Args:
@@ -92,11 +92,13 @@ def write_report(path, workload, *, catalog=None, devices: list[str] | None = No
         machine: `MachineInfo` of this machine (default: detected, fast path).
         probe: a probe report dict (default: this machine's newest stored run; {} for none).
         calibrations: device id -> Calibration (default: the stored probe history).
+        options, owned, prices: the "What to buy" plans, as `plan --option/--own/--price` take them.
 
     Returns the path written.
     """
     return write_report_info(path, workload, catalog=catalog, devices=devices, page_size=page_size,
-                             machine=machine, probe=probe, calibrations=calibrations)[0]
+                             machine=machine, probe=probe, calibrations=calibrations, options=options,
+                             owned=owned, prices=prices)[0]
 
 
 def write_report_info(path, workload, **kw) -> tuple[Path, int]:

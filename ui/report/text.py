@@ -116,6 +116,13 @@ def headline(d: ReportData) -> str:
         extra = [f"{ph} alone: {esc(names[b])}" for ph, b in d.best_for_phase.items()]
         if extra:
             bits.append("best for " + "; ".join(extra))
+    plan = next((o for o in (getattr(d, "plans", None) or {}).get("options", [])
+                 if o["device"] == str(d.table.ids[best])), None)
+    if plan is not None:  # the whole purchase, not one card's price (see "What to buy")
+        from advisor.plan import devices_word, money
+
+        bits.append(f"to buy: {devices_word(plan['to_buy'])}, {money(plan['upfront_usd'])} upfront "
+                    f"with hosts ({plan['devices_per_replica']} per replica x {plan.get('replicas') or 1})")
     return " · ".join(bits)
 
 

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import plain
 from ui.charts import fmt_money, fmt_ms, fmt_num
 from ui.glossary import GLOSSARY
 from ui.theme import LIGHT, Theme
@@ -95,6 +96,10 @@ def columns_for(phase: str) -> list[Column]:
         Column("device", "Device", "Catalog device (bold: this machine).",
                lambda r, i: str(r.estimates.table.names[i]) + (f"  — {r.local[i]}" if i in r.local else ""),
                numeric=False),
+    ]
+    # The figures people compare come right after the device (at 1024 px wide they are on
+    # screen without scrolling); the catalog's descriptive columns follow.
+    about = [
         Column("optimized", "Optimized for", GLOSSARY["optimized"], lambda r, i: _classify(r, i)[0], numeric=False),
         Column("kind", "Kind", "gpu, cpu or accelerator.", lambda r, i: str(r.estimates.table.kind[i]), numeric=False),
         Column("vendor", "Vendor", "", lambda r, i: str(r.estimates.table.vendor[i]), numeric=False),
@@ -132,12 +137,24 @@ def columns_for(phase: str) -> list[Column]:
             Column("train_kwh", "kWh / run", "Energy of the training run, incl. PUE.", _p("energy_kwh"),
                    lambda r, i, v: fmt_num(v)),
         ]
+    cols += [
+        Column("to_buy", "To buy", "Devices to buy for the whole plan (replicas for the traffic at the target "
+               "utilisation and latency; see the Plans view). Blank: planned for the top 25 only.",
+               lambda r, i: _plan_value(r, i, "to_buy"), lambda r, i, v: "" if not np.isfinite(v) else f"{int(v):,}"),
+        Column("upfront", "Upfront", "To buy x unit price + hosts to buy (advisor/plan.py).",
+               lambda r, i: _plan_value(r, i, "upfront_usd"), lambda r, i, v: _plan_money(v)),
+        Column("per_year", "Per year", "Running cost of the owned fleet: electricity incl. host power and PUE, "
+               "plus hosting.", lambda r, i: _plan_value(r, i, "yearly_usd"), lambda r, i, v: _plan_money(v)),
+        Column("tco3", "3-year TCO", "Owning for 3 years: upfront + 3 x per year (training: the run's capex).",
+               lambda r, i: _plan_tco3(r, i), lambda r, i, v: _plan_money(v)),
+    ]
     if phase == "both":
         cols += [
             Column("inf_share", "Inference share", "Share of lifetime cost (training + serving over the horizon) "
                    "that is inference.", _p("inference_share"),
                    lambda r, i, v: "" if not np.isfinite(v) else f"{v:.0%}"),
         ]
+    cols += about
     cols += [
         Column("pareto", "Pareto", GLOSSARY["pareto"], lambda r, i: bool(r.ranking.pareto[i]),
                lambda r, i, v: "★" if v else "", numeric=False),
@@ -145,6 +162,26 @@ def columns_for(phase: str) -> list[Column]:
                lambda r, i: r.reasons(i)[0] if r.reasons(i) else "", numeric=False),
     ]
     return cols
+
+
+def _plan_value(r, i, key) -> float:
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = (plan or {}).get(key)
+    return float(v) if v is not None else math.nan
+
+
+def _plan_tco3(r, i) -> float:
+    from advisor.plan import tco_years
+
+    plan = r.plan(i) if hasattr(r, "plan") else None
+    v = tco_years(plan, 3) if plan else None
+    return float(v) if v is not None else math.nan
+
+
+def _plan_money(v) -> str:
+    from advisor.plan import money
+
+    return "" if not np.isfinite(v) else money(v)
 
 
 _CLASSES: dict[int, tuple[dict, tuple[str, str]]] = {}
@@ -238,7 +275,7 @@ class CatalogModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             return c.header
         if role == Qt.ToolTipRole:
-            return f"<p style='white-space:normal'>{c.tip}</p>" if c.tip else None
+            return f"<p style='white-space:normal'>{plain.escape(c.tip)}</p>" if c.tip else None
         return None
 
     def flags(self, index):
@@ -259,7 +296,7 @@ class CatalogModel(QAbstractTableModel):
         if col.ranged and text and text != "n/a":
             fmt = fmt_ms if col.key == "latency" else fmt_money
             rng = _range_text(self.results, r, col.ranged, fmt)
-            return f"{text}  ({rng})" if rng else text
+            return f"{text} ({rng})" if rng else text
         return text
 
     def sort_key(self, row: int, col: int):
@@ -324,9 +361,9 @@ class CatalogModel(QAbstractTableModel):
         if role == _TOOLTIP:
             if col.key == "optimized":
                 cls, why = _classify(results, r)
-                return f"{cls}: {why}"
+                return plain.tip(f"{cls}: {why}")
             if col.key in ("why", "device"):
-                return "<ul style='margin:0'>" + "".join(f"<li>{w}</li>" for w in results.reasons(r)) + "</ul>"
+                return "<ul style='margin:0'>" + "".join(f"<li>{plain.escape(w)}</li>" for w in results.reasons(r)) + "</ul>"
             if col.ranged:
                 return GLOSSARY["range"]
         return None
@@ -430,7 +467,7 @@ class RecommendationsView(QWidget):
         self.headline = QLabel("Computing…")
         self.headline.setProperty("role", "headline")
         self.headline.setWordWrap(True)
-        self.headline.setTextFormat(Qt.RichText)
+        self.headline.setTextFormat(Qt.RichText)  # names in it (workload, devices) go through plain.escape()
         self.headline.setObjectName("headline")
         lay.addWidget(self.headline)
 
@@ -570,19 +607,32 @@ class RecommendationsView(QWidget):
         self.table.sortByColumn(keys.index(sort_key) if sort_key in keys else 1, order)
         if not self._sized or old_keys != keys:
             self._size_columns()
+        else:
+            self._size_ranged()
         self._update_count()
         self._headline(results)
         self._reselect()
 
     def _size_columns(self) -> None:
         self._sized = True
-        widths = {"compare": 70, "rank": 34, "device": 230, "optimized": 112, "kind": 84, "vendor": 80, "segment": 92,
+        widths = {"compare": 72, "rank": 30, "device": 174, "optimized": 112, "kind": 84, "vendor": 80, "segment": 92,
                   "fits": 40, "count": 62, "mem": 92, "cost_mtok": 150, "latency": 150, "ttft": 70, "tpot": 70,
                   "throughput": 76, "energy": 90, "cost_year": 150, "train_cost": 160, "train_days": 96,
                   "train_kwh": 80, "inf_share": 110, "pareto": 52}
         for k, c in enumerate(self.model.cols):
-            if c.key in widths:
+            if c.key in widths and not c.ranged:
                 self.table.setColumnWidth(k, widths[c.key])
+        self._size_ranged()
+
+    def _size_ranged(self) -> None:
+        """Columns with a range ("$0.106  ($0.0915 – $0.130)") as wide as their longest text:
+        never cut, and no wider (they must fit beside the form at 1024 px)."""
+        fm = self.table.fontMetrics()
+        for k, c in enumerate(self.model.cols):
+            if c.ranged:
+                texts = [self.model.data(self.model.index(r, k)) or "" for r in range(self.model.rowCount())]
+                header = fm.horizontalAdvance(c.header) + 24
+                self.table.setColumnWidth(k, max([header, *(fm.horizontalAdvance(t) + 14 for t in texts)]))
 
     def _headline(self, r) -> None:
         best = r.ranking.best()
@@ -654,17 +704,18 @@ class RecommendationsView(QWidget):
         colour = self.theme.training if cls.startswith("training") else self.theme.inference
         pos = r.position(i)
         rank_text = f"#{pos + 1} of {len(r.ranking.order)}" if pos is not None else "not ranked"
-        local = f" · <b>{r.local[i]}</b>" if i in r.local else ""
+        local = f" · <b>{plain.escape(r.local[i])}</b>" if i in r.local else ""
         cal = " · calibrated by a probe" if r.estimates.calibrated[i] else ""
-        html = [f"<p><span style='font-size:12pt; font-weight:600'>{t.names[i]}</span> &nbsp; "
-                f"<span style='color:{colour}; font-weight:600'>{cls}</span> "
-                f"<span style='color:{self.theme.muted}'>({why})</span><br>"
-                f"<span style='color:{self.theme.muted}'>{rank_text}{local}{cal} · {t.vendor[i]} {t.kind[i]}, "
-                f"{t.segment[i]} · {t.memory_gb[i]:g} GB"
+        e = plain.escape  # names, vendors and reasons may come from someone's overlay
+        html = [f"<p><span style='font-size:12pt; font-weight:600'>{e(t.names[i])}</span> &nbsp; "
+                f"<span style='color:{colour}; font-weight:600'>{e(cls)}</span> "
+                f"<span style='color:{self.theme.muted}'>({e(why)})</span><br>"
+                f"<span style='color:{self.theme.muted}'>{rank_text}{local}{cal} · {e(t.vendor[i])} {e(t.kind[i])}, "
+                f"{e(t.segment[i])} · {t.memory_gb[i]:g} GB"
                 + (" (assumed)" if t.memory_assumed[i] else "")
                 + (f", {t.bandwidth_gbps[i]:,.0f} GB/s" if np.isfinite(t.bandwidth_gbps[i]) else "") + "</span></p>",
-                "<ul style='margin-top:0'>" + "".join(f"<li>{w}</li>" for w in r.reasons(i)) + "</ul>"]
-        self.details.setHtml("".join(html))
+                "<ul style='margin-top:0'>" + "".join(f"<li>{e(w)}</li>" for w in r.reasons(i)) + "</ul>"]
+        self.details.setHtml("".join(html))  # every file text above went through plain.escape()
 
     # ---- export ------------------------------------------------------------------------
     def table_rows(self) -> tuple[list[str], list[list]]:

@@ -35,7 +35,7 @@ class ChartTab(QWidget):
         lay.addWidget(self.canvas, 1)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
-        self.caption.setTextFormat(Qt.RichText)
+        self.caption.setTextFormat(Qt.RichText)  # device names in captions go through html.escape()
         self.caption.setProperty("role", "muted")
         self.caption.setObjectName(f"caption:{key}")
         lay.addWidget(self.caption)
@@ -144,7 +144,7 @@ class TradeoffsView(QWidget):
                     over = lc["overtakes_month"]
                     share = lc["inference_share_at_horizon"]
                     tab.caption.setText(
-                        f"On <b>{lc['device']}</b>: training costs {fmt_money(lc['training'][0])} once; serving "
+                        f"On <b>{html.escape(str(lc['device']))}</b>: training costs {fmt_money(lc['training'][0])} once; serving "
                         f"costs {fmt_money(lc['inference'][1] if len(lc['inference']) > 1 else np.nan)} a month"
                         + (f" and overtakes training in month <b>{over:.1f}</b>" if np.isfinite(over) else "")
                         + (f"; at the {lc['horizon_months']}-month horizon inference is <b>{share:.0%}</b> of the "
@@ -173,7 +173,7 @@ class TradeoffsView(QWidget):
                     p[1].setVisible(True)
                     b = d["batch"]
                     tab.caption.setText(
-                        f"On <b>{b['device']}</b> ({b['count']} device{'s' if b['count'] != 1 else ''} per replica): "
+                        f"On <b>{html.escape(str(b['device']))}</b> ({b['count']} device{'s' if b['count'] != 1 else ''} per replica): "
                         f"batch 1 answers in {fmt_ms(b['latency_ms'][0])}; batch {int(b['batch'][-1])} in "
                         f"{fmt_ms(b['latency_ms'][-1])} at {b['throughput'][-1] / max(b['throughput'][0], 1e-12):.0f}x "
                         "the throughput. Red points do not fit in memory.")

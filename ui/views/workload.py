@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from advisor.workload import SECTIONS, FieldSpec
 from ui.glossary import FIELD_EXTRA
+from ui.plain import plain_label
+from ui.plain import tip as plain_tip
 
 SECTION_TITLES = {
     "": "Workload",
@@ -105,6 +107,8 @@ class FieldRow:
 
             w = QComboBox()
             w.setEditable(True)
+            w.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(8)
             w.addItem("")
             for m in library():
                 w.addItem(m.id)
@@ -114,37 +118,54 @@ class FieldRow:
             w.lineEdit().textEdited.connect(on_edit)
         elif spec.type == "choice":
             w = QComboBox()
+            # Sized by the dock, not by its longest choice: the form must fit a narrow window.
+            w.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+            w.setMinimumContentsLength(6)
             if not spec.required:
                 w.addItem("")
             w.addItems(list(spec.choices))
-            w.currentIndexChanged.connect(on_edit)
+            w.currentIndexChanged.connect(lambda *_: on_edit(path))
         elif spec.type == "bool":
             w = QCheckBox()
-            w.toggled.connect(on_edit)
+            w.toggled.connect(lambda *_: on_edit(path))
         else:
             w = QLineEdit()
+            w.setMinimumWidth(70)
             w.setClearButtonEnabled(False)
             if spec.default is not None and spec.default != "":
                 w.setPlaceholderText(f"default {format_value(spec, spec.default)}")
             elif not spec.required and spec.type != "text":
                 w.setPlaceholderText("optional")
-            w.textEdited.connect(on_edit)
+            w.textEdited.connect(lambda *_: on_edit(path))
         w.setObjectName(f"field:{path}")
         w.setToolTip(tip)
         w.setAccessibleName(accessible_name(spec))
-        if isinstance(w, QComboBox) and w.isEditable():
-            w.lineEdit().setAccessibleName(accessible_name(spec))  # the picker's text box
+        if isinstance(w, QComboBox) and w.lineEdit() is not None:  # the picker's typing field
+            w.lineEdit().setAccessibleName(accessible_name(spec))
         w.setAccessibleDescription(" ".join(p.rstrip(".") + "." for p in help_parts(path, spec) if p))
+        if isinstance(w, QComboBox) and w.isEditable():  # the text box inside is focused on its own
+            w.lineEdit().setAccessibleName(w.accessibleName())
+            w.lineEdit().setAccessibleDescription(w.accessibleDescription())
         w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.editor = w
-        self.error = QLabel()
+        self.error = plain_label(QLabel())  # messages quote what was typed or read from a file
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
+        # The message wraps to the field's width (never widens the form, never cut at its edge).
+        self.error.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Minimum)
+        self.error.setMinimumWidth(40)
         self.error.setObjectName(f"error:{path}")
         self.error.hide()
         self.label = QLabel(spec.label + (f" <span style='color:gray'>({spec.unit})</span>" if spec.unit else ""))
         self.label.setToolTip(tip)
         self.label.setBuddy(w)
+
+    def fit_error(self) -> None:
+        """Give the wrapped message the height it needs at the width it has (a form layout
+        does not ask a wrapped label, so long messages were cut off)."""
+        if self.error.text():
+            width = max(40, self.editor.width())
+            self.error.setFixedHeight(self.error.heightForWidth(width))
 
     def value(self):
         w = self.editor
@@ -173,6 +194,11 @@ class FieldRow:
             return  # unchanged: re-polishing every field on every recompute cost ~10 ms
         self.error.setText(message)
         self.error.setVisible(bool(message))
+        self.fit_error()
+        w = self.editor
+        if isinstance(w, QLineEdit) and w.placeholderText() in ("optional", "required"):
+            # A field the message asks for is not optional any more.
+            w.setPlaceholderText("required" if message and not w.text().strip() else "optional")
         self.editor.setProperty("invalid", bool(message))
         self.editor.style().unpolish(self.editor)
         self.editor.style().polish(self.editor)
@@ -187,6 +213,7 @@ class WorkloadView(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self._loading = False
+        self.typed: set[str] = set()  # fields the user typed since the workload was loaded
         self.rows: dict[str, FieldRow] = {}
         self.groups: dict[str, QGroupBox] = {}
         outer = QVBoxLayout(self)
@@ -203,14 +230,18 @@ class WorkloadView(QWidget):
         self.presets.activated.connect(self.preset_chosen)
         top.addWidget(self.presets, 1)
         outer.addLayout(top)
-        self.banner = QLabel()
-        self.banner.setProperty("role", "error")
+        # A message about the whole workload floats over the bottom of the form: shown in the
+        # layout it pushed every field down under the pointer (the next click hit the wrong one).
+        self.banner = plain_label(QLabel(self))
+        self.banner.setProperty("role", "banner-error")
         self.banner.setWordWrap(True)
         self.banner.setObjectName("form-banner")
+        self.banner.setTextFormat(Qt.PlainText)
+        self.banner.setAutoFillBackground(True)
+        self.banner.setMargin(6)
         self.banner.hide()
-        outer.addWidget(self.banner)
 
-        scroll = QScrollArea()
+        scroll = self.scroll_area = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
@@ -228,6 +259,9 @@ class WorkloadView(QWidget):
                 box.setAccessibleDescription(f"Untick to leave the {section} section out of the workload.")
             form = QFormLayout(box)
             form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+            # In a narrow dock a row whose label is long puts its field under the label, so the
+            # form never gets wider than the dock (fields were cut at its right edge).
+            form.setRowWrapPolicy(QFormLayout.WrapLongRows)
             form.setLabelAlignment(Qt.AlignRight | Qt.AlignVCenter)
             form.setHorizontalSpacing(8)
             form.setVerticalSpacing(4)
@@ -253,11 +287,13 @@ class WorkloadView(QWidget):
         self.presets.clear()
         for name, description in names:
             self.presets.addItem(name)
-            self.presets.setItemData(self.presets.count() - 1, description, Qt.ToolTipRole)
+            self.presets.setItemData(self.presets.count() - 1, plain_tip(description), Qt.ToolTipRole)
 
     def set_workload(self, wl) -> None:
         """Fill the form from a Workload (no `edited` signals)."""
         self._loading = True
+        self.typed.clear()
+        self.loaded_description = wl.description or ""
         try:
             d = wl.to_dict()
             for section in SECTIONS:
@@ -279,6 +315,7 @@ class WorkloadView(QWidget):
             row.set_error(message if (p == path and message) else "")
         self.banner.setText(message if message and path not in self.rows else "")
         self.banner.setVisible(bool(message) and path not in self.rows)
+        self._place_banner()
         if path in self.rows and message:
             self.rows[path].editor.setToolTip(self.rows[path].editor.toolTip())
 
@@ -297,9 +334,52 @@ class WorkloadView(QWidget):
                 target[spec.key] = v
         return out
 
-    def _on_edit(self, *_):
-        if not self._loading:
-            self.edited.emit(self.data())
+    def _place_banner(self) -> None:
+        if self.banner.isHidden():
+            return
+        width = self.width() - 16
+        height = self.banner.heightForWidth(width)
+        self.banner.setGeometry(8, self.height() - height - 8, width, height)
+        self.banner.raise_()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._place_banner()
+        for row in self.rows.values():
+            row.fit_error()
+
+    # Shape fields derived from the parameter count unless given: they follow a new count.
+    SHAPE_FIELDS = ("model.layers", "model.hidden", "model.heads", "model.kv_heads")
+
+    def _follow_params(self) -> None:
+        """Parameters changed: the shape fields the user did not type are cleared, so the
+        advisor derives them from the new count (7B -> 1B no longer keeps 32 x 4096)."""
+        for path in self.SHAPE_FIELDS:
+            row = self.rows.get(path)
+            if row is not None and path not in self.typed and isinstance(row.editor, QLineEdit):
+                row.editor.setText("")
+                row.editor.setPlaceholderText("from parameters")
+
+    def _drop_stale_description(self) -> None:
+        """A figure was edited: a preset's or file's description no longer describes the
+        numbers (it went on to the PDF's title page), so it is cleared unless the user typed it."""
+        row = self.rows.get("description")
+        if row is None or "description" in self.typed or not isinstance(row.editor, QLineEdit):
+            return
+        if row.editor.text() and row.editor.text() == getattr(self, "loaded_description", ""):
+            row.editor.setText("")
+            row.editor.setPlaceholderText("edited: describe this workload")
+
+    def _on_edit(self, path=None, *_):
+        if self._loading:
+            return
+        if isinstance(path, str):
+            self.typed.add(path)
+            if path == "model.params_b":
+                self._follow_params()
+            if path not in ("name", "description"):
+                self._drop_stale_description()
+        self.edited.emit(self.data())
 
     def _on_model_picked(self, *_):
         """A library model picked: its shape replaces the form's model fields, then the usual edit."""
@@ -318,4 +398,4 @@ class WorkloadView(QWidget):
         self._on_edit()
 
     def _on_section_toggled(self, _checked: bool):
-        self._on_edit()
+        self._on_edit(None)

@@ -20,6 +20,7 @@ from ui.report.sections import (
     recommendation,
     sources,
     title,
+    what_to_buy,
     words,
 )
 
@@ -30,6 +31,7 @@ SECTIONS = [
     candidates.build,
     lifecycle.build,
     charts.build,
+    what_to_buy.build,
     machine.build,
     assumptions.build,
     prices.build,

@@ -47,6 +47,15 @@ def lifecycle_html(d) -> str:
                  f"inference is <b>{lc['inference_share_at_horizon']:.0%}</b> of the lifetime cost")
         over = lc["overtakes_month"]
         text += f", and overtakes training in month <b>{over:.1f}</b>." if np.isfinite(over) else "."
+    life = d.records[d.shown[0]].get("lifecycle") or {}
+    if life.get("training_energy_kwh") is not None and life.get("inference_energy_share") is not None:
+        from advisor.yardstick import co2_in_words
+
+        co2 = (life.get("training_co2_kg") or 0) + (life.get("inference_co2_kg") or 0)
+        text += (f" In energy, on {esc(d.records[d.shown[0]]['device_name'])}: training takes "
+                 f"{life['training_energy_kwh']:,.0f} kWh once, serving {life['inference_energy_kwh']:,.0f} kWh "
+                 f"over the horizon: inference is <b>{life['inference_energy_share']:.0%}</b> of the energy; "
+                 f"{esc(co2_in_words(co2))}.")
     text += "</p>"
     header = [("Device", False), ("Training (once)", True), (f"Serving ({h:g} y)", True), ("Inference share", True),
               ("Serving overtakes", True)]
