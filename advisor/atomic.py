@@ -2,6 +2,10 @@
 
 Write to a temporary file in the same directory, fsync, then `os.replace` (atomic on POSIX and
 Windows). If anything fails, the temporary file is removed and the old file is untouched.
+A symbolic link at the target is replaced by the new file (never written through: the link may
+point at someone else's file); a device node, FIFO or socket there is refused. Temporary files
+carry the writer's process id, so one left by a killed process is removed by the next write to
+the same file.
 
 On Windows a file another program holds open (a PDF in a viewer, a CSV in a spreadsheet, a
 virus scanner's quick look) cannot be replaced for a moment: `os.replace` raises PermissionError.
@@ -13,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -56,8 +61,10 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     directory = target.parent if str(target.parent) else Path(".")
     if not directory.is_dir():
         raise BadInput(f"{target}: cannot write: folder {directory} does not exist")
+    _refuse_special(target)
+    remove_stale_temps(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f"{_temp_prefix(target)}{os.getpid()}.", suffix=".tmp", dir=directory)
     except OSError as e:
         raise BadInput(f"{target}: cannot write: {e.strerror or e}") from None
     os.close(fd)
@@ -86,6 +93,61 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         tmp_path.unlink(missing_ok=True)
         raise
+
+
+def _temp_prefix(target: Path) -> str:
+    return f".{target.name}."
+
+
+def _refuse_special(target: Path) -> None:
+    """A device node, FIFO or socket at `target` is not a file to replace (as root, os.replace
+    would swap /dev/sda for a PDF)."""
+    try:
+        st = os.lstat(target)
+    except OSError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        raise BadInput(f"{target}: cannot write: it is a folder")
+    from advisor.files import special_kind
+
+    if kind := special_kind(st.st_mode):
+        raise BadInput(f"{target}: cannot write: it is {kind}, not a regular file")
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError, OverflowError):
+        return True  # someone else's process (or unknown): leave its file alone
+    return True
+
+
+def remove_stale_temps(target: str | os.PathLike) -> list[Path]:
+    """Remove temporary files of earlier writes to `target` whose writer is gone (killed
+    mid-write). Returns the removed paths; never raises."""
+    target = Path(target)
+    directory = target.parent if str(target.parent) else Path(".")
+    prefix = _temp_prefix(target)
+    removed = []
+    try:
+        candidates = [p for p in directory.iterdir() if p.name.startswith(prefix) and ".tmp" in p.name[len(prefix):]]
+    except OSError:
+        return removed
+    for p in candidates:
+        pid_text = p.name[len(prefix):].split(".", 1)[0]
+        if not pid_text.isdigit() or _alive(int(pid_text)):
+            continue
+        try:
+            if p.is_file() and not p.is_symlink():
+                p.unlink()
+                removed.append(p)
+        except OSError:
+            pass
+    return removed
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:

@@ -154,7 +154,9 @@ def model_fields_from_config(path: str | Path) -> dict[str, Any]:
             raise BadInput(f"{path}: not a regular file" if p.exists() else f"{path}: file not found")
         if p.stat().st_size > MAX_CONFIG_BYTES:
             raise BadInput(f"{p.name}: too large for a model config.json")
-        cfg = json.loads(p.read_bytes().decode("utf-8-sig"))
+        from advisor.files import read_user_file  # bounded, regular files only (someone else's file)
+
+        cfg = json.loads(read_user_file(p, MAX_CONFIG_BYTES, what="model config.json", name=p.name).decode("utf-8-sig"))
     except (OSError, UnicodeDecodeError) as e:
         raise BadInput(f"{path}: cannot read: {getattr(e, 'strerror', None) or e}") from None
     except (json.JSONDecodeError, RecursionError, ValueError) as e:
@@ -179,8 +181,8 @@ def model_fields_from_config(path: str | Path) -> dict[str, Any]:
     if g["experts"] and g["experts_per_token"]:
         out.update(experts=g["experts"], experts_per_token=min(g["experts_per_token"], g["experts"]),
                    active_params_b=active / 1e9)
-    if out["hidden"] % out["heads"]:
-        out.pop("heads")  # a width heads do not divide (e.g. head_dim set apart): keep head_dim only
+    if out["hidden"] % out["heads"] and "head_dim" not in out:
+        out.pop("heads")  # heads that do not divide the width and no head_dim: derive both instead
         out.pop("kv_heads")
     return out
 

@@ -19,9 +19,10 @@ checked at `economics.latency_percentile` (default p95) as the percentile of the
 (P(W > t) = C(c, a) exp(-(c mu - lambda) t)) plus the service latency at the pessimistic end
 of the estimate's range.
 
-Hosts: GPUs sit in hosts, sized by device class (sources next to HOST_CLASSES); owned devices
-are taken to sit in owned hosts. Owned and cloud figures are given side by side, never mixed
-in one number: `tco_usd` is what owning costs over the horizon (what must be bought plus the
+Hosts: GPUs sit in hosts, sized by device class (sources next to HOST_CLASSES), except rows
+whose price and power are a whole computer (catalog `system`: Macs, DGX Spark), which need
+none; owned devices are taken to sit in owned hosts. Owned and cloud figures are given side
+by side, never mixed in one number: `tco_usd` is what owning costs over the horizon (what must be bought plus the
 electricity and hosting of the whole fleet; hardware already owned is paid for), and
 `cloud_tco_usd` renting the same fleet around the clock.
 """
@@ -39,6 +40,7 @@ from advisor.model import efficiency as E
 from advisor.model.devices import DeviceTable, device_table
 from advisor.model.estimate import MAX_PCIE_DEVICES, MAX_TP_DEVICES, SECONDS_PER_DAY, estimate_table
 from advisor.workload import SECTIONS, Workload
+from hardware_db.loader import is_system
 
 THIS_MACHINE = "this machine"
 HOURS_PER_YEAR = E.HOURS_PER_YEAR
@@ -262,7 +264,15 @@ def _split(wl: Workload, n: int, forced: str | None = None) -> str:
     return "tensor" if heads % n == 0 and (kv % n == 0 or n % kv == 0) else "layers"
 
 
+# A row whose price and power are a whole computer (a Mac, DGX Spark; hardware_db `system`
+# column): each device is its own host and nothing is added for one, whatever the workload's
+# economics.host_* say (those describe hosts for cards).
+WHOLE_COMPUTER = HostClass("whole-computer", 1, 0.0, 0.0, "hardware_db: the row's price and power are the whole computer")
+
+
 def _host_class(table: DeviceTable, wl: Workload) -> HostClass:
+    if is_system(table.rows[0]):
+        return WHOLE_COMPUTER
     base = HOST_CLASSES[SEGMENT_HOST.get(table.segment[0], "server")]
     e = wl.economics
     return HostClass(base.name, e.devices_per_host or base.devices,
@@ -468,7 +478,8 @@ def plan_option(wl: Workload, catalog, option: Option, *, owned: dict[str, int] 
                           f"{'covers' if owned_used == 1 else 'cover'} it")
         else:
             why.insert(0, f"buy {devices_word(to_buy)}" + (f" and {hosts_to_buy} {host.name} host"
-                                                           f"{'s' if hosts_to_buy != 1 else ''}" if hosts_to_buy else "")
+                                                           f"{'s' if hosts_to_buy != 1 else ''}"
+                                                           if hosts_to_buy and host is not WHOLE_COMPUTER else "")
                        + (f" ({owned_used:,} owned)" if owned_used else ""))
         if out["fits"] and not out["meets_latency_slo"] and out.get("replicas"):
             out["fixes"] = _fixes(wl, catalog, option, owned, prices, calibrations, n)
@@ -707,7 +718,9 @@ def assumptions(wl: Workload, host: HostClass | None = None) -> list[str]:
             "LLM serving, whose near-constant service times wait about half as long",
             f"latency checked at p{e.latency_percentile:g}: the queueing wait plus the slow end of the estimate's range",
         ]
-    if host is not None:
+    if host is WHOLE_COMPUTER:
+        out.append("hosts: none added; the catalog's price and power for this device are of the whole computer")
+    elif host is not None:
         out.append(f"hosts: a {host.name} holds {host.devices} GPUs, costs ${host.price_usd:,.0f} and draws "
                    f"{host.power_w:,.0f} W besides them (economics.host_price_usd / host_power_w / devices_per_host)")
     out.append(f"owning: what must be bought + electricity at ${e.electricity_usd_per_kwh:g}/kWh x PUE {e.pue:g}"

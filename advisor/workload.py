@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import tomllib
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -32,6 +33,10 @@ class FieldSpec:
     lo: float | None = None  # lowest allowed value
     lo_open: bool = False  # True: value must be > lo rather than >= lo
     hi: float | None = None  # highest allowed value (catches 1e300-style slips)
+    # Smallest meaningful value of a field that must be > 0: below it is a slip, not a plan
+    # (1e-10 target days sizes 10 trillion devices; 1e-300 years of amortisation gives
+    # 300-digit costs; 1e-300 days turns a device count into NaN).
+    least: float | None = None
     choices: tuple[str, ...] = ()
 
 
@@ -59,7 +64,7 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
                   "llama-3.1-8b, qwen3-30b-a3b, deepseek-r1): fills the fields below; fields given here "
                   "override it.", default=""),
         _num("params_b", "Parameters", "Total parameters, in billions (7B model: 7; ResNet-50: 0.0256).",
-             "B", lo=0, lo_open=True, hi=100_000),
+             "B", lo=0, lo_open=True, least=1e-6, hi=100_000),
         FieldSpec("family", "choice", "Family", "transformer: LLM-style (tokens, KV cache); cnn: image "
                   "models (samples, FLOPs per sample); generic: 2 FLOPs per parameter per sample.",
                   default="transformer", choices=("transformer", "cnn", "generic")),
@@ -69,7 +74,7 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
         _whole("kv_heads", "KV heads", "Key/value heads: fewer than heads with GQA/MQA, which shrinks the "
                "KV cache. Defaults to heads (no sharing).", lo=1, hi=100_000),
         _num("active_params_b", "Active parameters", "Mixture-of-experts: parameters used per token, "
-             "in billions. Compute follows these; memory holds all parameters.", "B", lo=0, lo_open=True, hi=100_000),
+             "in billions. Compute follows these; memory holds all parameters.", "B", lo=0, lo_open=True, least=1e-6, hi=100_000),
         _whole("head_dim", "Head size", "Width of one attention head (Qwen3, Gemma and gpt-oss set it apart from "
                "hidden / heads). Sizes the KV cache; defaults to hidden / heads.", lo=1, hi=100_000),
         _whole("experts", "Experts", "Mixture-of-experts: routed experts per MoE layer (num_local_experts, "
@@ -77,14 +82,14 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
         _whole("experts_per_token", "Experts per token", "Mixture-of-experts: experts each token is routed to "
                "(num_experts_per_tok). A batch touches more distinct experts than one token.", lo=1, hi=100_000),
         _num("forward_gflops_per_sample", "Forward GFLOPs/sample", "cnn/generic: FLOPs of one forward pass "
-             "of one sample, in GFLOPs (ResNet-50 at 224x224: 8.2).", "GFLOP", lo=0, lo_open=True, hi=1e9),
+             "of one sample, in GFLOPs (ResNet-50 at 224x224: 8.2).", "GFLOP", lo=0, lo_open=True, least=1e-6, hi=1e9),
     ),
     "inference": (
         FieldSpec("precision", "choice", "Precision", "Weight precision while serving. Lower precision "
                   "(INT8/INT4, GGUF) needs less memory and bandwidth per token.", required=True,
                   choices=PRECISION_NAMES),
         _num("requests_per_day", "Requests per day", "Traffic: requests served per day.", "req/day",
-             required=True, lo=0, lo_open=True, hi=1e13),
+             required=True, lo=0, lo_open=True, least=0.01, hi=1e13),
         _whole("prompt_tokens", "Prompt tokens", "Input tokens per request (prefill).", "tokens",
                default=512, lo=0, hi=10_000_000),
         _whole("output_tokens", "Output tokens", "Generated tokens per request (decode).", "tokens",
@@ -96,7 +101,7 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
                   "--kv-cache-dtype fp8, TensorRT-LLM --fp8_kv_cache).", default="fp16",
                   choices=("fp16", "bf16", "fp8", "int8")),
         _num("latency_slo_ms", "Latency target", "End-to-end latency target per request (TTFT + all "
-             "output tokens).", "ms", lo=0, lo_open=True, hi=1e8),
+             "output tokens).", "ms", lo=0, lo_open=True, least=0.001, hi=1e8),
         _num("cost_per_request_usd", "Known cost per request", "A known price per request, replacing the "
              "hardware-derived cost (e.g. an API price).", "$", lo=0, lo_open=True, hi=1e4),
         FieldSpec("engine", "choice", "Engine", "The software that serves the model; sets the efficiencies and how "
@@ -110,10 +115,10 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
                   "at host bandwidth (llama.cpp -ngl); none: the model must fit.", default="none",
                   choices=("none", "auto")),
         _num("host_memory_gb", "Host memory", "System RAM for offloaded layers (default: this machine's RAM when "
-             "known, else 64 GB).", "GB", lo=0, lo_open=True, hi=1_000_000),
+             "known, else 64 GB).", "GB", lo=0, lo_open=True, least=0.01, hi=1_000_000),
         _num("host_bandwidth_gbps", "Host bandwidth", "System-memory bandwidth the offloaded layers stream at "
              "(default: a dual-channel DDR5 desktop, 64 GB/s; servers with 8-12 channels reach 300-460).", "GB/s",
-             lo=0, lo_open=True, hi=100_000),
+             lo=0, lo_open=True, least=0.1, hi=100_000),
         _num("bits_per_weight", "Bits per weight", "Any quantisation's average bits per weight (EXL2 4.65, IQ2_XS "
              "2.3, AWQ 4.25 ...) instead of the precision's.", "bits", lo=1, hi=32),
     ),
@@ -122,9 +127,9 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
                   "is the norm; fp8 on Hopper and later).", required=True, choices=TRAINING_PRECISIONS,
                   default="bf16"),
         _num("tokens", "Training tokens", "Tokens processed over the whole run (transformer).", "tokens",
-             lo=0, lo_open=True, hi=1e16),
-        _num("samples", "Samples", "Samples per epoch (cnn/generic).", "samples", lo=0, lo_open=True, hi=1e13),
-        _num("epochs", "Epochs", "Passes over the samples.", default=1, lo=0, lo_open=True, hi=100_000),
+             lo=0, lo_open=True, least=1, hi=1e16),
+        _num("samples", "Samples", "Samples per epoch (cnn/generic).", "samples", lo=0, lo_open=True, least=1, hi=1e13),
+        _num("epochs", "Epochs", "Passes over the samples.", default=1, lo=0, lo_open=True, least=0.001, hi=100_000),
         _whole("seq_len", "Sequence length", "Tokens per training sequence; drives activation memory and "
                "the attention FLOPs.", "tokens", default=2048, lo=1, hi=10_000_000),
         _whole("batch_size", "Micro-batch", "Sequences (or samples) per device per step; activation memory "
@@ -142,7 +147,7 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
         _whole("devices", "Devices", "Train on exactly this many devices; else the advisor sizes the "
                "cluster to finish within the target days.", lo=1, hi=1_000_000),
         _num("target_days", "Target days", "When devices is not set: the wall-clock time the advisor sizes "
-             "the cluster for.", "days", default=30, lo=0, lo_open=True, hi=36_500),
+             "the cluster for.", "days", default=30, lo=0, lo_open=True, least=0.01, hi=36_500),
         _num("cost_usd", "Known training cost", "A known cost of the training run, replacing the "
              "hardware-derived one.", "$", lo=0, lo_open=True, hi=1e12),
     ),
@@ -156,11 +161,11 @@ SECTIONS: dict[str, tuple[FieldSpec, ...]] = {
         _num("carbon_kg_per_kwh", "Carbon intensity", "CO2 per kWh of electricity.", "kg/kWh",
              default=0.4, lo=0, hi=5),
         _num("amortization_years", "Amortisation", "Years over which owned hardware is written off.", "years",
-             default=3, lo=0, lo_open=True, hi=30),
+             default=3, lo=0, lo_open=True, least=0.1, hi=30),
         _num("horizon_years", "Horizon", "Years of serving in the lifecycle view.", "years",
-             default=1, lo=0, lo_open=True, hi=50),
+             default=1, lo=0, lo_open=True, least=0.01, hi=50),
         _num("target_utilization", "Target utilisation", "Fraction of a replica's capacity planned for "
-             "(headroom for peaks).", default=0.6, lo=0, lo_open=True, hi=1),
+             "(headroom for peaks).", default=0.6, lo=0, lo_open=True, least=0.01, hi=1),
         # Serving sized as finance would defend it (advisor/plan.py). Peak-to-mean 1.7: "for a
         # globally distributed user base somewhere in the range of 1.6 to 1.7 is typical"
         # (robustperception.io/do-you-know-your-peak-to-mean-ratio); office-hours traffic is higher.
@@ -348,6 +353,8 @@ def check_value(spec: FieldSpec, path: str, value: Any, src: str) -> Any:
             raise bad(f"must be {noun}{_bound_text(spec)}")
         if spec.hi is not None and value > spec.hi:
             raise bad(f"must be at most {spec.hi:g}")
+        if spec.least is not None and value < spec.least:
+            raise bad(f"must be at least {spec.least:g}")
         return int(value) if spec.type == "whole" else float(value)
     if spec.type == "bool":
         if not isinstance(value, bool):
@@ -361,6 +368,10 @@ def check_value(spec: FieldSpec, path: str, value: Any, src: str) -> Any:
         raise bad("must be text")
     if len(value) > 200 or any(ord(c) < 32 for c in value):
         raise bad("must be one line of at most 200 characters")
+    if any(0xD800 <= ord(c) <= 0xDFFF for c in value):  # cannot be saved as UTF-8, nor printed
+        raise bad("must be valid Unicode text (a lone surrogate is not a character)")
+    if any(0x7F <= ord(c) <= 0x9F or 0x202A <= ord(c) <= 0x202E or 0x2066 <= ord(c) <= 0x2069 for c in value):
+        raise bad("must be printable text (no control or text-direction characters)")
     return value
 
 
@@ -492,21 +503,11 @@ def load_workload(path: str | Path, model_overrides: dict | None = None) -> Work
 
     `model_overrides`: [model] fields that replace the file's (from `--model-config`).
     """
+    from advisor.files import read_user_file
+
     p = Path(path)
     src = p.name
-    try:
-        size = p.stat().st_size
-        if p.is_dir():
-            raise BadInput(f"{src}: is a folder, not a workload file")
-        if size > MAX_FILE_BYTES:
-            raise BadInput(f"{src}: file is {size / 1e6:.1f} MB, too large for a workload file")
-        raw = p.read_bytes()
-    except FileNotFoundError:
-        raise BadInput(f"{path}: file not found") from None
-    except PermissionError:
-        raise BadInput(f"{path}: permission denied") from None
-    except OSError as e:
-        raise BadInput(f"{path}: cannot read: {e.strerror or e}") from None
+    raw = read_user_file(p, MAX_FILE_BYTES, what="workload file", name=src)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -527,7 +528,9 @@ def _toml_value(v: Any) -> str:
         return str(v)
     if isinstance(v, float):
         return repr(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
-    return json.dumps(v, ensure_ascii=False)  # a JSON string is a valid TOML basic string
+    # A JSON string is a valid TOML basic string once DEL and C1 controls, which TOML does not
+    # allow raw, are escaped too.
+    return re.sub("[\x7f-\x9f]", lambda m: f"\\u{ord(m.group()):04x}", json.dumps(v, ensure_ascii=False))
 
 
 def dumps_toml(wl: Workload) -> str:

@@ -6,7 +6,8 @@
 Fields (DESIGN.md): startup_to_window_s (process start to main window shown, median of 3),
 recommend_catalog_ms (one workload against the whole catalog, in process, median),
 sweep_ms (the data behind every chart for one workload), report_pdf_s (a full PDF report),
-probe_quick_s (the quick probe run), catalog_size.
+probe_quick_s (the quick probe run), catalog_size, catalog_load_ms (the built-in catalog read and
+validated), probe_accuracy (quick probes / independent numpy measurements, 1.0 = equal).
 """
 
 from __future__ import annotations
@@ -45,6 +46,14 @@ def measure(skip: set[str]) -> dict:
     cat = load_catalog(user_overlay=False)
     table = device_table(cat)
     out["catalog_size"] = len(cat)
+
+    def load_builtin():
+        from hardware_db.loader import _builtin_rows
+
+        _builtin_rows.cache_clear()
+        load_catalog(user_overlay=False)
+
+    out["catalog_load_ms"] = _median_ms(load_builtin, repeats=7)  # was a unit test's 50 ms assert
     wl = get_preset("lifecycle_2m_training_18m_serving").workload  # both phases: the most work
     out["recommend_catalog_ms"] = _median_ms(lambda: recommend(wl, cat, top=10, table=table))
     out["estimate_catalog_ms"] = _median_ms(lambda: estimate_table(wl, table))
@@ -69,6 +78,9 @@ def measure(skip: set[str]) -> dict:
         t = time.perf_counter()
         run_probes(quick=True)
         out["probe_quick_s"] = round(time.perf_counter() - t, 2)
+        from benchmarks.probe_accuracy import probe_accuracy
+
+        out["probe_accuracy"] = probe_accuracy()
     if "startup" not in skip:
         from ui.startup import startup_to_window_s
 

@@ -54,6 +54,9 @@ NUMERIC_COLUMNS: dict[str, tuple[float, float]] = {
 STREET_PRICE_BASES = {"street", "report", "list"}
 #: Text columns holding `|`-separated lists.
 LIST_COLUMNS = ("aliases", "default_variant")
+#: Yes/no columns: `true` or `false` (any case); empty = false.
+BOOL_COLUMNS = ("system",)
+BOOL_WORDS = {"true": True, "false": False, "": False}
 KINDS = {"gpu", "cpu", "accelerator"}
 SEGMENTS = {"datacenter", "workstation", "consumer", "edge", "cloud"}
 REQUIRED = ("id", "name", "vendor", "kind", "segment", "source")
@@ -131,11 +134,12 @@ _POWER_TOKEN = re.compile(r"^\d+w$")
 
 
 _DASHES = re.compile(r"[\u2010-\u2015\u2212\u00a0]")  # typographic hyphens and no-break spaces
+_MARKS = re.compile(r"[\u2122\u00ae\u00a9]")  # the (TM)/(R) marks as symbols: "AMD Radeon\u2122 AI PRO R9700"
 
 
 def _tokens(text: str) -> str:
     """`text` lower-cased with memory, power and GPU-core figures folded into single tokens."""
-    t = _MAC_PRODUCT.sub(" ", _DASHES.sub("-", text.lower()).replace("\u00d7", "x"))
+    t = _MAC_PRODUCT.sub(" ", _DASHES.sub("-", _MARKS.sub(" ", text.lower())).replace("\u00d7", "x"))
     t = _CPU_CORES.sub(" ", t)  # "16-core CPU" says nothing about which GPU variant
     t = _CORES.sub(lambda m: f" {int(m.group(1))}core ", t)
     t = _MEMORY.sub(lambda m: f" {float(m.group(1)):g}gb ", t)
@@ -281,17 +285,25 @@ def purchase_price(row: dict) -> tuple[float, str]:
 
     The launch list price where one was published; else the middle of the dated street,
     report or list range, labelled as such ("report figure 2024-10: $30,000-$40,000") so a
-    figure from a press report is never shown as a list price; else (NaN, "").
+    figure from a press report is never shown as a list price; else (NaN, ""). A row whose
+    price is a whole computer (`system`) says so: ", whole computer" ends the note.
     """
+    whole = ", whole computer" if row.get("system") is True else ""
     launch = row.get("launch_price_usd", math.nan)
     if isinstance(launch, float) and math.isfinite(launch):
-        return launch, "launch list price"
+        return launch, "launch list price" + whole
     low, high = row.get("street_price_usd_low", math.nan), row.get("street_price_usd_high", math.nan)
     if isinstance(low, float) and math.isfinite(low) and isinstance(high, float) and math.isfinite(high):
         kind = {"street": "street price", "report": "report figure", "list": "list price"}.get(row.get("street_price_basis", ""), "price")
         span = f"${low:,.0f}" if low == high else f"${low:,.0f}-${high:,.0f}"
-        return (low + high) / 2, f"{kind} {row.get('street_price_seen', '')}: {span}".replace(" :", ":")
+        return (low + high) / 2, f"{kind} {row.get('street_price_seen', '')}: {span}".replace(" :", ":") + whole
     return math.nan, ""
+
+
+def is_system(row: dict) -> bool:
+    """True where the row's price and power are a whole computer (a Mac, DGX Spark, a
+    Raspberry Pi board): nothing is added for a host to put it in."""
+    return row.get("system") is True
 
 
 @dataclass
@@ -388,10 +400,27 @@ class Catalog:
         return Resolution(self._by_id[winners[0]], count)
 
 
+# An overlay is a person's handful of rows, possibly from someone else: bounded so that a
+# huge or endless file (/dev/zero, a FIFO) is one clear error, not a hang or an out-of-memory,
+# and so that a report never lists tens of thousands of rows.
+MAX_OVERLAY_BYTES = 2_000_000
+MAX_OVERLAY_ROWS = 1000
+#: Marked after an overlay row's name wherever devices are listed (DeviceTable names).
+OVERLAY_MARK = " [overlay]"
+
+
 def _parse_file(path: Path, *, overlay: bool) -> list[dict]:
     """Parse one CSV file into raw row dicts with `_line`; header must be the schema's columns."""
     try:
-        text = path.read_text(encoding="utf-8-sig")  # spreadsheets save CSV with a BOM
+        if overlay:
+            from advisor.files import read_user_file
+
+            raw = read_user_file(path, MAX_OVERLAY_BYTES, what="catalog overlay")
+            text = raw.decode("utf-8-sig")  # spreadsheets save CSV with a BOM
+        else:
+            text = path.read_text(encoding="utf-8-sig")
+    except BadInput as e:
+        raise CatalogError(str(e)) from None
     except FileNotFoundError:
         raise CatalogError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as e:
@@ -412,6 +441,9 @@ def _parse_file(path: Path, *, overlay: bool) -> list[dict]:
             raise CatalogError(f"{path}:{header_line}: header: an overlay needs an 'id' column")
     elif tuple(header) != COLUMNS:
         raise CatalogError(f"{path}:{header_line}: header: columns differ from hardware_db/HEADER.csv")
+    if overlay and len(lines) - 1 > MAX_OVERLAY_ROWS:
+        raise CatalogError(f"{path}: {len(lines) - 1} rows, more than an overlay may have ({MAX_OVERLAY_ROWS}); "
+                           "split it or keep the rows you use")
     rows = []
     for n, ln in lines[1:]:
         try:
@@ -446,6 +478,10 @@ def _typed(raw: dict, where: str) -> dict:
             out[col] = x
         elif col in LIST_COLUMNS:
             out[col] = tuple(a.strip() for a in val.split("|") if a.strip())
+        elif col in BOOL_COLUMNS:
+            if val.lower() not in BOOL_WORDS:
+                raise CatalogError(f"{where}: {col}: want true, false or empty, got '{val}'")
+            out[col] = BOOL_WORDS[val.lower()]
         else:
             out[col] = val
     return out
@@ -503,6 +539,7 @@ def _blank_row() -> dict:
     """A row with every cell unknown: NaN figures, no aliases, empty text."""
     row: dict = {c: "" for c in COLUMNS}
     row.update({c: math.nan for c in NUMERIC_COLUMNS}, aliases=(), default_variant=())
+    row.update({c: False for c in BOOL_COLUMNS})
     return row
 
 
@@ -553,12 +590,16 @@ def apply_overlay(rows: list[dict], path: Path) -> list[dict]:
     """Rows of `path` added to (new id) or merged over (existing id) `rows`; validated."""
     by_id = {r["id"]: dict(r) for r in rows}
     order = [r["id"] for r in rows]
+    seen: dict[str, int] = {}
     for raw in _parse_file(path, overlay=True):
         where = f"{path}:{raw['_line']}"
         cells = {k: v for k, v in raw.items() if k == "id" or (not k.startswith("_") and v != "")}
         typed = _typed(cells, where)
+        if typed["id"] in seen:  # the last would silently win: say which line the person meant
+            raise CatalogError(f"{where}: id: '{typed['id']}' is already given at line {seen[typed['id']]} of this overlay")
+        seen[typed["id"]] = raw["_line"]
         base = by_id.get(typed["id"]) or _blank_row()
-        merged = {**base, **typed, "file": where}
+        merged = {**base, **typed, "file": where, "overlay": str(path)}
         _check_row(merged, where)
         if typed["id"] not in by_id:
             order.append(typed["id"])

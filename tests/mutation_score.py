@@ -168,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
             # mutmut copies data files (the catalog CSVs) only once: start from a clean copy.
             shutil.rmtree(MUTANTS)
         refresh_data()
+        # mutmut maps tests to functions once and then adds new tests by id, which fails for ids with
+        # non-ASCII characters (test_device_names): map them afresh at the start of each run.
+        (MUTANTS / "mutmut-stats.json").unlink(missing_ok=True)
         failed = [name for name in names
                   if run_module(name, args.workers, not_killed(name) if args.rerun else None) != 0]
         if failed:

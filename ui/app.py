@@ -37,6 +37,7 @@ def install_excepthook(window_getter) -> None:
         where = log_exception("uncaught exception in the app", (exc_type, exc, tb))
         path = None if where.startswith("(") else where
         sys.stderr.write(details)
+        from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QApplication, QMessageBox
 
         if QApplication.instance() is None or QApplication.platformName() == "offscreen":
@@ -44,6 +45,7 @@ def install_excepthook(window_getter) -> None:
         box = QMessageBox(QMessageBox.Critical, "Something went wrong",
                           f"{exc_type.__name__}: {exc}\n\nThe app keeps running; the details are below"
                           + (f" and in {path}." if path else "."), QMessageBox.Ok, window_getter())
+        box.setTextFormat(Qt.TextFormat.PlainText)  # the error may quote a file's text
         box.setDetailedText(details)
         box.open()
 
@@ -214,10 +216,23 @@ def _screenshot(app, window, path: str, view: str | None) -> int:
 
     def shoot():
         app.processEvents()
-        ok = window.grab().save(path)
-        result["rc"] = 0 if ok else 1
-        if not ok:
-            print(f"error: could not write {path}", file=sys.stderr)
+        from advisor.atomic import atomic_path
+        from advisor.errors import BadInput
+
+        # Atomic, like every write: a symlink at `path` is replaced, never written through.
+        try:
+            with atomic_path(path) as tmp:
+                staged = tmp.with_name(tmp.name + ".png")  # Qt picks the format from the suffix
+                try:
+                    if not window.grab().save(str(staged)):
+                        raise OSError(5, "the window could not be rendered as PNG")
+                    os.replace(staged, tmp)
+                finally:
+                    staged.unlink(missing_ok=True)
+            result["rc"] = 0
+        except BadInput as e:
+            result["rc"] = 2
+            print(f"error: {e}", file=sys.stderr)
         window.close()
         app.quit()
 

@@ -204,7 +204,9 @@ class _Tips:
         self.texts = texts
 
     def __call__(self, x=None, y=None, data=None) -> str:
-        return self.texts.get(data, str(data))
+        from ui.plain import tip
+
+        return tip(self.texts.get(data, str(data)))  # names from overlays: shown as typed, never markup
 
 
 def _scatter(plot, x, y, ids, tips: dict, *, brushes, pens=None, sizes=10, symbols="o", name=None, z=10):

@@ -26,5 +26,9 @@ def launch(args) -> int:
     """No sub-command: open the desktop app (or take a screenshot of it)."""
     from ui.app import run_app
 
+    if args.screenshot:
+        from advisor.files import check_output
+
+        check_output(args.screenshot, option="--screenshot")  # a device node or folder is bad input
     return run_app(screenshot=args.screenshot, view=getattr(args, "view", None),
                    startup_probe=getattr(args, "startup_probe", False))

@@ -45,6 +45,11 @@ def run(args) -> int:
     size = str(args.page_size).strip().lower()
     if size not in ("a4", "letter"):
         raise BadInput(f"--page-size must be A4 or Letter, got {args.page_size!r}")
+    from advisor.files import check_output
+
+    # The PDF replaces --out: never one of the inputs (nor a device node).
+    check_output(args.out, [(opt, getattr(args, opt[2:].replace("-", "_"), None))
+                            for opt in ("--workload", "--catalog", "--model-config")])
     wl = load_workload_for(args)
     cat = load_catalog_for(args)
     devices = [cat.resolve(d)["id"] for d in args.device]

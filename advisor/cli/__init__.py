@@ -77,6 +77,19 @@ def _log_internal_error() -> str:
 def run(argv: list[str] | None = None, *, extra: Callable | None = None, default: Callable | None = None) -> int:
     """Parse `argv`, run the command, map failures to exit codes. Never lets a traceback out."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")
+    from advisor.terminal import TerminalStream
+
+    # Everything a command prints may hold text from someone's file: no escape sequences reach
+    # the terminal, and a name the terminal's encoding cannot show never fails the command.
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = (s if isinstance(s, TerminalStream) else TerminalStream(s) for s in streams)
+    try:
+        return _run(argv, extra, default)
+    finally:
+        sys.stdout, sys.stderr = streams
+
+
+def _run(argv, extra, default) -> int:
     try:
         parser = build_parser(extra)
         args = parser.parse_args(argv)

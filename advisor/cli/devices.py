@@ -29,7 +29,7 @@ def _fmt(x: float, digits: int = 0) -> str:
 
 def run(args) -> int:
     from advisor.cli import print_json
-    from hardware_db.loader import LIST_COLUMNS, not_ranked_because, purchase_price
+    from hardware_db.loader import LIST_COLUMNS, OVERLAY_MARK, not_ranked_because, purchase_price
 
     cat = load_catalog_for(args)
     rows = [r for r in cat.rows if args.kind is None or r["kind"] == args.kind]
@@ -49,7 +49,7 @@ def run(args) -> int:
     print(f"{'id':<26} {'name':<34} {'kind':<11} {'mem GB':>7} {'GB/s':>7} {'bf16 TF':>8} {'TDP W':>6} {'buy $':>8}  not ranked because")
     for r in rows:
         usd = purchase_price(r)[0]
-        print(f"{r['id']:<26} {r['name'][:34]:<34} {r['kind']:<11} {_fmt(r['memory_gb']):>7} "
+        print(f"{r['id']:<26} {(r['name'][:34 - len(OVERLAY_MARK)] + OVERLAY_MARK if r.get('overlay') else r['name'][:34]):<34} {r['kind']:<11} {_fmt(r['memory_gb']):>7} "
               f"{_fmt(r['memory_bandwidth_gbps']):>7} {_fmt(r['bf16_tflops'], 1):>8} {_fmt(r['tdp_w']):>6} {_fmt(usd):>8}  "
               + "; ".join(not_ranked_because(r)))
     unranked = sum(1 for r in rows if not_ranked_because(r))

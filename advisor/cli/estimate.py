@@ -58,7 +58,7 @@ def run(args) -> int:
         count = args.count
     table = device_table(cat)
     idx = int((table.ids == row["id"]).nonzero()[0][0])
-    est = estimate_table(wl, table.take([idx]), count=count, calibrations=stored_calibrations())
+    est = estimate_table(wl, table.take([idx]), count=count, calibrations=stored_calibrations(cat))
     rec = est.record(0)
     rec["workload"] = wl.name
     if machine_text:
@@ -75,25 +75,30 @@ def run(args) -> int:
 
 
 def _n(x, fmt="{:,.1f}", unit=""):
-    return "n/a" if x is None else fmt.format(x) + unit
+    return "n/a" if x is None or x != x else fmt.format(x) + unit
+
+
+def _usd(x, fmt="{:,.0f}") -> str:
+    return "n/a" if x is None or x != x else "$" + fmt.format(x)
 
 
 def _r(rng: dict, key: str, fmt="{:,.1f}") -> str:
     r = rng.get(key) or {}
-    if r.get("low") is None:
+    if r.get("low") is None or r.get("high") is None or r["low"] != r["low"] or r["high"] != r["high"]:
         return ""
     return f"  ({fmt.format(r['low'])} - {fmt.format(r['high'])})"
 
 
 def format_estimate(rec: dict) -> str:
     """A plain-text summary of one estimate record."""
-    lines = [f"{rec['workload']} on {rec['device_name']} x{rec['count'] or '?'}"
-             + ("  [calibrated by probe]" if rec["calibrated"] else "")
+    count = f"x{rec['count']}" if rec["count"] else "(device count unknown: no memory size in the catalog)"
+    lines = [f"{rec['workload']} on {rec['device_name']} {count}"
+             + (f"  [calibrated by probe: {', '.join(rec.get('calibrated_figures') or [])}]" if rec["calibrated"] else "")
              + (f"  [{rec['this_machine']}]" if rec.get("this_machine") else "")]
     fit = "fits" if rec["fits"] else "DOES NOT FIT"
     lines.append(f"  memory: {_n(rec['memory_per_device_gb'])} GB per device of {_n(rec['memory_available_gb'], '{:g}')} GB -> {fit}")
     b = rec["memory_breakdown_gb"]
-    lines.append("  breakdown GB: " + ", ".join(f"{k} {v:,.1f}" for k, v in b.items() if v))
+    lines.append("  breakdown GB: " + ", ".join(f"{k} {v:,.1f}" for k, v in b.items() if v and v == v))
     if "inference" in rec:
         i, rg = rec["inference"], rec["range"]["inference"]
         split = f", {i['split']} split" if i.get("split") not in (None, "none") else ""
@@ -110,10 +115,11 @@ def format_estimate(rec: dict) -> str:
             f"    one stream            {_n(i['decode_tokens_per_s'])} tokens/s{_r(rg, 'decode_tokens_per_s')}",
             f"    request latency       {_n(i['request_latency_ms'], '{:,.0f}')} ms{_r(rg, 'request_latency_ms', '{:,.0f}')}"
             + ("" if i["meets_latency_slo"] else "  MISSES the latency target"),
-            f"    replicas needed       {_n(i['replicas_needed'], '{:,.0f}')} of {i['count']} device(s)",
+            f"    replicas needed       {_n(i['replicas_needed'], '{:,.0f}')}"
+            + (f" of {i['count']} device(s)" if i["count"] else ""),
             f"    energy                {_n(i['energy_wh_per_request'], '{:.3g}')} Wh/request",
-            f"    cost                  ${_n(i['cost_usd_per_day'], '{:,.0f}')}/day, ${_n(i['cost_usd_per_year'], '{:,.0f}')}/year, "
-            f"${_n(i['cost_usd_per_million_tokens'], '{:,.3f}')}/1M tokens  [{i['price_basis']}]",
+            f"    cost                  {_usd(i['cost_usd_per_day'])}/day, {_usd(i['cost_usd_per_year'])}/year, "
+            f"{_usd(i['cost_usd_per_million_tokens'], '{:,.3f}')}/1M tokens  [{i['price_basis']}]",
         ]
     if "training" in rec:
         t, rg = rec["training"], rec["range"]["training"]
@@ -125,7 +131,7 @@ def format_estimate(rec: dict) -> str:
             f"    time                  {_n(t['time_days'])} days{_r({'d': {k: (v / 24 if v else v) for k, v in rg['time_hours'].items()}}, 'd')}",
             f"    device-hours          {_n(t['device_hours'], '{:,.0f}')}",
             f"    energy                {_n(t['energy_kwh'], '{:,.0f}')} kWh, {_n(t['co2_kg'], '{:,.0f}')} kg CO2",
-            f"    cost                  ${_n(t['cost_usd'], '{:,.0f}')}{_r(rg, 'cost_usd', '{:,.0f}')}  [{t['price_basis']}]",
+            f"    cost                  {_usd(t['cost_usd'])}{_r(rg, 'cost_usd', '{:,.0f}')}  [{t['price_basis']}]",
         ]
     pp = rec.get("purchase_price") or {}
     if pp.get("usd_per_device") is not None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from advisor.precision import FALLBACK
-from hardware_db.loader import PEAK_COLUMNS, purchase_price
+from hardware_db.loader import OVERLAY_MARK, PEAK_COLUMNS, purchase_price
 
 # CPU rows carry no memory size (it is the system's). Planning assumption when a CPU row is
 # costed: a typical configuration of its platform (servers: 12 channels x 32 GB; desktops:
@@ -53,7 +53,9 @@ class DeviceTable:
             memory[i] = CPU_ASSUMED_MEMORY_GB.get(segment[i], CPU_ASSUMED_MEMORY_GB_DEFAULT)
         return cls(
             ids=np.array([r["id"] for r in rows], dtype=object),
-            names=np.array([r["name"] for r in rows], dtype=object),
+            # An overlay row (someone's CSV, maybe a price of $0.001/h) says so wherever it is
+            # listed: CLI tables, GUI rows, charts and the PDF all take their names from here.
+            names=np.array([r["name"] + (OVERLAY_MARK if r.get("overlay") else "") for r in rows], dtype=object),
             kind=kind,
             vendor=np.array([r["vendor"] for r in rows], dtype=object),
             segment=segment,

@@ -163,6 +163,23 @@ SPELLINGS: list[tuple[str, str, int | None]] = [
     ("Nvidia RTX PRO 6000 Blackwell Workstation Edition", "rtx-pro-6000-blackwell", None),  # itdaily list
     ("AMD Instinct MI300X", "mi300x", None),  # gpu.blog
     ("Intel Gaudi 3", "gaudi3", None),  # nextplatform
+    # Second shift, rows added for issue #14: spellings as the pages cited in those rows write them
+    ("RTX PRO 4000 Blackwell", "rtx-pro-4000-blackwell", None),  # cputronic.com comparison page
+    ("NVIDIA RTX PRO 4000 Blackwell SFF", "rtx-pro-4000-blackwell-sff", None),  # hmc-tech.com
+    ("R9700 PRO", "radeon-ai-pro-r9700", None),  # huggingface.co/hardware/r9700-pro
+    ("AMD Radeon\u2122 AI PRO R9700", "radeon-ai-pro-r9700", None),  # huggingface.co amd/README discussion #3
+    ("Xeon W9-3475X", "xeon-w9-3475x", None),  # bitsandchips.it table
+    ("Intel Processor N150", "intel-n150", None),  # tech-evaluate.com
+    ("Intel Celeron N150", "intel-n150", None),  # miniitxboard.com
+    ("AmpereOne", "ampereone-a192", None),  # tweaktown.com
+    ("Ampere One", "ampereone-a192", None),  # topcpu.net
+    ("EPYC 9755 (Turin)", "epyc-9755", None),  # tomshardware.com table
+    ("NVIDIA A800", "a800-sxm4-80gb", None),  # hmc-tech.com
+    ("HGX B300", "b300-hgx", None),  # acecloud.ai
+    ("Orin AGX 64GB", "jetson-agx-orin-64gb", None),  # gist FCLC (Orin AGX cluster)
+    ("4xL4", "l4", 4),  # huggingface.co Space hardware_config.json ("hardware_name": "4xL4")
+    ("NVIDIA H20", "h20", None),  # huggingface.co/hardware/h20 (never the H200)
+    ("NVIDIA A10", "a10", None),  # baseten.co A10 vs A10G (never the A100)
 ]
 
 # Spellings from the same pages whose device the catalog does not carry: they must fail
@@ -172,6 +189,10 @@ NOT_IN_CATALOG = [
     "V100S-PCIE-32GBx8",  # MLPerf v1.1 LTechKorea system list
     "RTX 3070 Laptop 8GB",  # tests/data/measured_reference.csv (laptop part)
     "M1 and M2 (10 core GPU)",  # two devices in one name (llama.cpp #5619)
+    "RTX PRO 4000 Blackwell Mobile",  # cputronic.com (laptop part, 16 GB)
+    "RTX PRO 4500 Blackwell",  # hmc-tech.com
+    "A800 PCIe 40 GB",  # siliconcat.net (only the 80 GB SXM4 A800 is in the catalog)
+    "Jetson AGX Orin 32GB",  # apache/tvm #16231 names both modules; only the 64 GB is in the catalog
 ]
 
 

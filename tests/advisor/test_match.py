@@ -220,3 +220,12 @@ def test_squash_and_words():
                                          (0.25, "0.2")])
 def test_figures_in_reasons(x, text):
     assert _fmt(x) == text
+
+
+def test_a_measured_bandwidth_below_one_gb_s_still_counts():
+    cat = make_catalog(
+        {"id": "t-half", "name": "T0", "memory_gb": 1, "memory_bandwidth_gbps": 0.5, "tdp_w": 5},
+        {"id": "t-nine", "name": "T0", "memory_gb": 1, "memory_bandwidth_gbps": 9, "tdp_w": 5},
+    )
+    assert match_device(cat, "T0", measured=Measured(bandwidth_gbps=0.5)).id == "t-half"
+    assert match_device(cat, "T0", measured=Measured(bandwidth_gbps=8.0)).id == "t-nine"

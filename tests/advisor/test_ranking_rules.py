@@ -357,3 +357,84 @@ def test_reasons_leave_out_figures_that_are_unknown():
     assert reasons(rk, 0, None)[-2:] == ["decode is memory-bound at batch 1: 23 tokens/s per stream",
                                         "$2.50 per device-hour rented"]
     assert reasons(rk, 1, None)[-2:] == ["0.5 Wh per request", "$2.50 per device-hour rented"]
+
+
+def test_each_phase_of_a_lifecycle_gives_its_own_reasons():
+    est = estimates(wl_both(), 1)
+    training = reasons(rank(est, "training"), 0, None)
+    inference = reasons(rank(est, "inference"), 0, None)
+    both = reasons(rank(est, "both"), 0, None)
+    assert not any(w.startswith(("holds the model", "decode is")) for w in training)
+    assert any(w.startswith("trains in") for w in training)
+    assert not any(w.startswith(("trains in", "training does not fit")) for w in inference)
+    assert any(w.startswith("holds the model") for w in inference)
+    assert any(w.startswith("holds the model") for w in both) and any(w.startswith("trains in") for w in both)
+
+
+def test_training_reason_boundaries():
+    wl = workload_from_dict({"model": {"params_b": 7}, "training": TRAIN})
+    est = estimates(wl, 2, train_devices=[2, 1], time_hours=[48.0, 47.9], train_scaling_efficiency=[0.98, 1.0],
+                    table_cols={"interconnect_gbps": [200.0, 64.0]})
+    rk = rank(est, "training")
+    assert reasons(rk, 0, None)[-2] == "trains in 2.0 days on 2 devices (fast interconnect: 98% scaling)"
+    assert reasons(rk, 1, None)[-2] == "trains in 47.9 hours on 1 device"
+
+
+@pytest.mark.parametrize(("precision", "used", "line"), [
+    ("int4", "int4", "native INT4 math"), ("int4", "int8", "no native INT4 math: runs at the INT8 rate"),
+    ("fp8", "fp8", "native FP8 math"), ("fp8", "fp16", "no native FP8 math: runs at the FP16 rate"),
+    ("int8", "int8", "native INT8 math"),
+])
+def test_native_low_precision_reasons(precision, used, line):
+    est = estimates(wl_inf(precision=precision), 1, compute_precision_used=[used])
+    assert line in reasons(rank(est), 0, 0)
+    # 16-bit serving says nothing about native math
+    assert not any("native" in w for w in reasons(rank(estimates(wl_inf(), 1)), 0, 0))
+
+
+def test_price_reasons():
+    # Rented with a purchase price but no break-even (renting is cheaper than the power bill): no tail.
+    est = estimates(wl_inf(), 1, table_cols={"launch_price_usd": [9000.0]}, buy_vs_rent_break_even_months=[NAN])
+    assert reasons(rank(est), 0, 0)[-1] == "$2.50/h rented, or $9,000 per device to buy"
+    # Owned, priced from a dated street range: the label says which figure it is.
+    wl = workload_from_dict({"model": {"params_b": 7}, "inference": INF, "economics": {"mode": "owned"}})
+    street = {"street_price_usd_low": [7000.0], "street_price_usd_high": [9000.0], "street_price_seen": ["2025-03"],
+              "street_price_basis": ["street"]}
+    est = estimates(wl, 1, price_basis=["owned"], hourly_usd=[0.5], table_cols=street)
+    assert reasons(rank(est), 0, 0)[-1] == ("$8,000 per device (street price 2025-03: $7,000-$9,000), written off "
+                                            "over 3 years: $0.50/h with electricity")
+    est = estimates(wl, 1, price_basis=["owned"], hourly_usd=[0.5], table_cols={"launch_price_usd": [1599.0]})
+    assert reasons(rank(est), 0, 0)[-1] == "$1,599 per device, written off over 3 years: $0.50/h with electricity"
+    # A table built without price notes (older callers) says no label.
+    est = estimates(wl, 1, price_basis=["owned"], hourly_usd=[0.5], table_cols={"launch_price_usd": [1599.0]})
+    est.table.price_note = None
+    assert reasons(rank(est), 0, 0)[-1] == "$1,599 per device, written off over 3 years: $0.50/h with electricity"
+
+
+def test_lifecycle_excludes_devices_that_miss_the_latency_target():
+    est = estimates(wl_both(), 2, meets_latency_slo=[False, True], request_latency_ms=[1500.0, 500.0])
+    wl = est.workload
+    assert wl.inference.latency_slo_ms is None  # the flag alone excludes; the message needs a target
+    est.workload = workload_from_dict({"model": {"params_b": 7}, "inference": {**INF, "latency_slo_ms": 1000},
+                                       "training": TRAIN})
+    assert rank(est).excluded == {0: "misses the latency target: 1,500 ms > 1,000 ms"}
+
+
+def test_missing_figures_are_not_taken_for_a_missing_price():
+    # Serving priced (cloud) but without figures: the key is NaN; an unknown *training* price must
+    # not turn this into "no cloud price" when only inference is ranked.
+    est = estimates(wl_inf(), 2, hardware_cost_usd_per_day=[NAN, 1.0], train_price_basis=["unknown", "cloud"])
+    assert rank(est).excluded == {0: "the catalog lacks the peak figures needed to estimate it"}
+
+
+def test_nothing_ranked():
+    rk = rank(estimates(wl_inf(), 2, inf_fits=[False, False]))
+    assert rk.best() is None and rk.order.tolist() == []
+    assert rk.pareto.dtype == bool and rk.pareto.tolist() == [False, False]
+    assert pareto_front(np.zeros((0, 3))).dtype == bool
+
+
+def test_key_scale_is_per_million_exactly():
+    rk = rank(estimates(wl_inf(), 1, hardware_cost_usd_per_day=[250.0]))
+    assert rk.key[0] == pytest.approx(0.5, rel=1e-12)  # 250 / (1e6 x 500) x 1e6
+    assert _money(1_015_000.5) == "$1.02M"  # 1.0150005 rounds up; a scale off by a millionth would not

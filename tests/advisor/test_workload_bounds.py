@@ -63,10 +63,12 @@ def test_heads_must_divide_hidden():
     ("economics.pue", 5.0, 5.01, "must be at most 5, got 5.01"),
     ("economics.electricity_usd_per_kwh", 0.0, -0.01, "must be a number >= 0, got -0.01"),
     ("economics.target_utilization", 1.0, 1.0001, "must be at most 1, got 1.0001"),
-    ("economics.target_utilization", 0.001, 0.0, "must be a number > 0, got 0"),
+    ("economics.target_utilization", 0.01, 0.0099, "must be at least 0.01, got 0.0099"),  # tiny: a slip
+    ("economics.target_utilization", 0.01, 0.0, "must be a number > 0, got 0"),
     ("economics.horizon_years", 50, 51, "must be at most 50, got 51"),
     ("model.params_b", 100_000, 100_000.5, "must be at most 100000, got 100000.5"),
-    ("model.params_b", 1e-9, 0, "must be a number > 0, got 0"),
+    ("model.params_b", 1e-6, 9e-7, "must be at least 1e-06, got 9e-07"),  # 1,000 parameters at least
+    ("model.params_b", 1e-6, 0, "must be a number > 0, got 0"),
     ("model.kv_heads", 1, 0, "must be a whole number >= 1, got 0"),
 ])
 def test_bounds(path, last_ok, first_bad, message):
@@ -201,7 +203,7 @@ def test_file_size_limit_and_bom(tmp_path):
     f.write_text("# " + "x" * (MAX_FILE_BYTES - 2) + "\n")
     with pytest.raises(BadInput) as e:
         load_workload(f)
-    assert str(e.value) == "big.toml: file is 1.0 MB, too large for a workload file"
+    assert str(e.value) == "big.toml: file is 1.0 MB, too large for a workload file (at most 1.0 MB)"
     bom = tmp_path / "bom.json"
     bom.write_bytes(b"\xef\xbb\xbf" + json.dumps({"model": {"params_b": 7}, "inference": INF}).encode())
     assert load_workload(bom).name == "bom" and load_workload(bom).model.params_b == 7
@@ -220,3 +222,69 @@ def test_parse_errors_name_the_format():
     with pytest.raises(BadInput) as e:
         parse_text("[" * 100_000, "w.json", "json")
     assert str(e.value) == "w.json: not a workload: nested too deeply"
+
+
+def test_a_number_field_without_a_lower_bound_says_so_plainly():
+    from advisor.workload import FieldSpec, check_value
+
+    spec = FieldSpec("x", "number", "X", "Some number.")
+    assert check_value(spec, "s.x", 2, "w.toml") == 2.0
+    with pytest.raises(BadInput) as e:
+        check_value(spec, "s.x", "two", "w.toml")
+    assert str(e.value) == "w.toml: s.x must be a number, got 'two'"
+
+
+def test_toml_float_threshold_and_unicode(tmp_path):
+    wl = ok({"name": "Modèle ü", "model": {"params_b": 7},
+             "training": {"precision": "bf16", "tokens": 1e15}})
+    text = dumps_toml(wl)
+    assert "tokens = 1000000000000000.0\n" in text  # 1e15 itself stays a float
+    assert text.startswith('name = "Modèle ü"\n')  # written as is, not \u escapes
+    just_below = ok({"model": {"params_b": 7}, "training": {"precision": "bf16", "tokens": 999_999_999_999_999.0}})
+    assert "tokens = 999999999999999\n" in dumps_toml(just_below)
+
+
+def test_saved_json_is_indented_two_spaces(tmp_path):
+    from advisor.workload import save_workload
+
+    wl = ok({"name": "j", "model": {"params_b": 7}, "inference": INF})
+    path = tmp_path / "w.JSON"
+    save_workload(wl, path)
+    text = path.read_text()
+    assert text == json.dumps(wl.to_dict(), indent=2) + "\n"
+    assert text.startswith('{\n  "name": "j",\n  "model": {\n    "params_b": 7.0')
+
+
+def test_file_read_problems(tmp_path):
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(loop)
+    with pytest.raises(BadInput) as e:
+        load_workload(loop)
+    assert str(e.value) == f"{loop}: cannot read: Too many levels of symbolic links"
+    big = tmp_path / "big.toml"
+    big.write_bytes(b"#" * 1_050_000)
+    with pytest.raises(BadInput) as e:
+        load_workload(big)
+    assert str(e.value) == "big.toml: file is 1.1 MB, too large for a workload file"
+    huge_int = tmp_path / "int.toml"
+    huge_int.write_text("[model]\nparams_b = " + "1" * 5000 + "\n")
+    with pytest.raises(BadInput) as e:
+        load_workload(huge_int)
+    assert str(e.value) == ("int.toml: not valid TOML: Exceeds the limit (4300 digits) for integer string "
+                            "conversion: value has 5000 digits")
+
+
+def test_json_integer_limit_message_is_cut_at_the_semicolon():
+    with pytest.raises(BadInput) as e:
+        parse_text('{"a": ' + "1" * 5000 + "}", "w.json", "json")
+    assert str(e.value) == ("w.json: not valid JSON: Exceeds the limit (4300 digits) for integer string "
+                            "conversion: value has 5000 digits")
+
+
+def test_model_overrides_replace_the_files_model_fields(tmp_path):
+    f = tmp_path / "w.toml"
+    f.write_text('[model]\nparams_b = 7\nlayers = 32\n[inference]\nprecision = "fp16"\nrequests_per_day = 10\n')
+    wl = load_workload(f, {"params_b": 13, "hidden": 5120})
+    assert (wl.model.params_b, wl.model.layers, wl.model.hidden) == (13, 32, 5120)
+    assert parse_text(f.read_text(), "w.toml", "toml", {"layers": 40}).model.layers == 40
+    assert load_workload(f).model.params_b == 7

@@ -245,7 +245,9 @@ def test_devices_shows_why_a_row_is_not_ranked():
     r = cli("devices", "--unranked")
     assert r.returncode == 0, r.stderr
     line = next(ln for ln in r.stdout.splitlines() if ln.startswith("a800-sxm4-80gb "))
-    assert line.endswith("no peak compute figure; no memory bandwidth")
+    assert line.endswith("no memory bandwidth")
+    line = next(ln for ln in r.stdout.splitlines() if ln.startswith("ryzen-ai-max-385 "))
+    assert line.endswith("no peak compute figure; no memory bandwidth; no memory size")
     assert not any(ln.startswith("h100-sxm5-80gb ") for ln in r.stdout.splitlines())
     rows = {d["id"]: d for d in json.loads(cli("devices", "--json").stdout)}
     assert rows["h100-sxm5-80gb"]["ranked"] is True and rows["h100-sxm5-80gb"]["not_ranked_because"] == []

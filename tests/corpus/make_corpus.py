@@ -90,6 +90,18 @@ WORKLOADS: dict[str, bytes | str] = {
     "yaml_not_toml.toml": "model:\n  params_b: 7\ninference:\n  precision: fp16\n",
     "json_with_toml_suffix.toml": '{"model": {"params_b": 7}}',
     "toml_with_json_suffix.json": VALID_TOML,
+    # Files from other people (issue 15): values too small to mean anything, text that is not text.
+    "tiny_target_days.toml": "[model]\nparams_b = 7\n[training]\nprecision = 'bf16'\ntokens = 1e9\ntarget_days = 1e-300\n",
+    "tiny_target_days_1e-10.toml": "[model]\nparams_b = 7\n[training]\nprecision = 'bf16'\ntokens = 1e9\ntarget_days = 1e-10\n",
+    "tiny_target_utilization.toml": inf_toml() + "[economics]\ntarget_utilization = 1e-300\n",
+    "tiny_amortization_years.toml": inf_toml() + "[economics]\nmode = 'owned'\namortization_years = 1e-300\n",
+    "tiny_requests_per_day.toml": '[model]\nparams_b = 7\n[inference]\nprecision = "fp16"\nrequests_per_day = 1e-300\n',
+    "del_in_name.toml": 'name = "a\\u007fb"\n' + VALID_TOML.split("\n", 1)[1],
+    "c1_control_in_name.toml": 'name = "a\\u009bb"\n' + VALID_TOML.split("\n", 1)[1],
+    "bidi_override_name.toml": 'name = "abc\\u202egnp.exe"\n' + VALID_TOML.split("\n", 1)[1],
+    "escape_sequence_name.toml": 'name = "\\u001b]0;pwned\\u0007"\n' + VALID_TOML.split("\n", 1)[1],
+    "lone_surrogate_name.json": '{"name": "x\\ud800y", "model": {"params_b": 7}, '
+                                '"inference": {"precision": "fp16", "requests_per_day": 1}}',
 }
 
 OVERLAY_HEADER = "id,name,vendor,kind,segment,memory_gb,memory_type,memory_bandwidth_gbps,bf16_tflops,fp32_tflops,tdp_w,source"
@@ -123,6 +135,10 @@ OVERLAYS: dict[str, bytes | str] = {
     "name_steals_another.csv": OVERLAY_HEADER + "\n" + NEW_ROW.replace("My GPU 48GB", "H100 SXM5 80GB") + "\n",
     "field_over_csv_limit.csv": "id,notes\nh100-sxm5-80gb," + "n" * 200_000 + "\n",
     "nul_in_cell.csv": "id,memory_gb\nh100-sxm5-80gb,8\x000\n",
+    # Files from other people (issue 15): the last of two rows must not win silently; a
+    # handful of rows, not tens of thousands (a report would list every one).
+    "duplicate_id.csv": "id,cloud_usd_per_hour,cloud_price_seen\nh100-sxm5-80gb,2.0,2024-06\nh100-sxm5-80gb,0.001,2024-06\n",
+    "too_many_rows.csv": "id\n" + "".join(f"gpu-{k}\n" for k in range(1001)),
 }
 
 GOOD_REPORT = {"cpu": {"matmul_fp32_gflops": 150.0, "matmul_fp64_gflops": 75.0, "memory_bandwidth_gbps": 20.0},
@@ -174,6 +190,7 @@ IMPORTS: dict[str, bytes | str] = {
     "deeply_nested.json": '{"cpu": ' + "[" * 100_000 + "]" * 100_000 + "}",
     "utf16.json": report().encode("utf-16"),
     "csv_not_json.json": "device,gflops\ncpu,150\n",
+    "newline_in_batch_key.json": report(cpu__latency_by_batch={"1\n2": {"latency_ms": 1}}),
 }
 
 # QSettings INI files. Some are harmless (defaults used, nothing to say): their expectation is "".

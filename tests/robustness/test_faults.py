@@ -425,13 +425,13 @@ def test_read_only_folder_is_one_clear_error(tmp_path):
 def test_cli_estimate_with_an_unreadable_workload_is_bad_input(tmp_path, capsys, monkeypatch):
     path = tmp_path / "w.toml"
     path.write_bytes(WORKLOAD.read_bytes())
-    real = Path.read_bytes
+    real = os.open
 
-    def denied(self):
-        if self == path:
+    def denied(file, *a, **k):
+        if Path(file) == path:
             raise PermissionError(errno.EACCES, "Permission denied")
-        return real(self)
+        return real(file, *a, **k)
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(os, "open", denied)
     code, out, err = cli(capsys, "estimate", "--workload", str(path), "--device", "l4")
     assert code == 2 and err == f"error: {path}: permission denied\n"

@@ -14,7 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from advisor.errors import BadInput
@@ -214,6 +214,10 @@ def test_fuzz_probe_import_bytes(data):
 
 @SETTINGS
 @given(report=report_like)
+# Keys holding line breaks, always tried (once found at random, they made a two-line message).
+@example(report=_replace(_REPORT, [(("cpu", "latency_by_batch"), {"1\n2": {"latency_ms": 1}})]))
+@example(report=_replace(_REPORT, [(("gpus", 0, "matmul_tflops"), {"bf16\r\nfp8": "x"})]))
+@example(report=_replace(_REPORT, [(("cpu", "latency_by_batch"), {"\x1b]0;title\x07": {}})]))
 def test_fuzz_probe_import_structure(report):
     with _Scratch() as d:
         path = d / "report.json"

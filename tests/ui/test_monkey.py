@@ -99,6 +99,11 @@ class Monkey:
         k = self.rng.randrange(self.w.form.presets.count())
         self.w.form.presets.setCurrentIndex(k)
         self.w.form.presets.activated.emit(k)
+        box = self.w.unsaved_box  # unsaved edits: the window asks first; answer as a user would
+        if box is not None:
+            from PySide6.QtWidgets import QMessageBox
+
+            box.button(self.rng.choice([QMessageBox.Discard, QMessageBox.Discard, QMessageBox.Cancel])).click()
 
     def edit_field(self):
         row = self.rng.choice(self.line_edits)
@@ -216,6 +221,7 @@ class Monkey:
         self.qtbot.wait(self.rng.choice([0, 5, 35]))  # lets the debounced recompute run
 
 
+@pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")  # the offscreen platform's limits
 def test_monkey(window, qtbot, tmp_path, monkeypatch):
     unhandled = []
     def hook(*exc):
@@ -227,6 +233,10 @@ def test_monkey(window, qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(sys, "excepthook", hook)
     monkeypatch.setattr(threading, "excepthook", lambda args: unhandled.append(args))
     rng = random.Random(SEED)
+    # "Save your edits?" is a modal question that nobody answers offscreen (the run would wait
+    # forever): the monkey answers it, keeping or dropping the edits at random. ("save" would
+    # open a modal file dialog in turn.)
+    monkeypatch.setattr(window, "ask_unsaved", lambda doing: rng.choice(("discard", "cancel")))
     monkey = Monkey(window, qtbot, rng, tmp_path)
     threads_before = {t.ident for t in threading.enumerate()}
     t0 = time.perf_counter()

@@ -103,16 +103,15 @@ def test_presets_come_from_the_workloads_folder(window):
 
 def test_unsaved_edits_survive_closing_the_window(window, qtbot, tmp_path):
     """Nothing the user made is lost: edits not yet saved come back, still marked unsaved."""
-    from advisor.paths import config_dir
-    from ui.main_window import UNSAVED_FILE
+    from ui.unsaved import _folder
 
     st = window.state
     before = st.results
     _edit(qtbot, window, "inference.requests_per_day", "12345")
     qtbot.waitUntil(lambda: st.results is not before, timeout=3000)
     window.close()
-    kept = config_dir() / UNSAVED_FILE
-    assert kept.is_file() and "requests_per_day = 12345" in kept.read_text()
+    [kept] = _folder().glob("*.toml")
+    assert "requests_per_day = 12345" in kept.read_text()
 
     again = built_window(qtbot)
     assert again.state.workload.inference.requests_per_day == 12345

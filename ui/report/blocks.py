@@ -46,7 +46,7 @@ class Html:
         opt = QTextOption()
         opt.setWrapMode(QTextOption.WrapAtWordBoundaryOrAnywhere)
         self.doc.setDefaultTextOption(opt)
-        self.doc.setHtml(html_text)
+        self.doc.setHtml(html_text)  # built from texts that went through escape (ui.report.text.esc)
         self.doc.setTextWidth(width)
         self.height = self.doc.size().height()
 

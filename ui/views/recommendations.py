@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ui import plain
 from ui.charts import fmt_money, fmt_ms, fmt_num
 from ui.glossary import GLOSSARY
 from ui.theme import LIGHT, Theme
@@ -274,7 +275,7 @@ class CatalogModel(QAbstractTableModel):
         if role == Qt.DisplayRole:
             return c.header
         if role == Qt.ToolTipRole:
-            return f"<p style='white-space:normal'>{c.tip}</p>" if c.tip else None
+            return f"<p style='white-space:normal'>{plain.escape(c.tip)}</p>" if c.tip else None
         return None
 
     def flags(self, index):
@@ -360,9 +361,9 @@ class CatalogModel(QAbstractTableModel):
         if role == _TOOLTIP:
             if col.key == "optimized":
                 cls, why = _classify(results, r)
-                return f"{cls}: {why}"
+                return plain.tip(f"{cls}: {why}")
             if col.key in ("why", "device"):
-                return "<ul style='margin:0'>" + "".join(f"<li>{w}</li>" for w in results.reasons(r)) + "</ul>"
+                return "<ul style='margin:0'>" + "".join(f"<li>{plain.escape(w)}</li>" for w in results.reasons(r)) + "</ul>"
             if col.ranged:
                 return GLOSSARY["range"]
         return None
@@ -466,7 +467,7 @@ class RecommendationsView(QWidget):
         self.headline = QLabel("Computing…")
         self.headline.setProperty("role", "headline")
         self.headline.setWordWrap(True)
-        self.headline.setTextFormat(Qt.RichText)
+        self.headline.setTextFormat(Qt.RichText)  # names in it (workload, devices) go through plain.escape()
         self.headline.setObjectName("headline")
         lay.addWidget(self.headline)
 
@@ -703,17 +704,18 @@ class RecommendationsView(QWidget):
         colour = self.theme.training if cls.startswith("training") else self.theme.inference
         pos = r.position(i)
         rank_text = f"#{pos + 1} of {len(r.ranking.order)}" if pos is not None else "not ranked"
-        local = f" · <b>{r.local[i]}</b>" if i in r.local else ""
+        local = f" · <b>{plain.escape(r.local[i])}</b>" if i in r.local else ""
         cal = " · calibrated by a probe" if r.estimates.calibrated[i] else ""
-        html = [f"<p><span style='font-size:12pt; font-weight:600'>{t.names[i]}</span> &nbsp; "
-                f"<span style='color:{colour}; font-weight:600'>{cls}</span> "
-                f"<span style='color:{self.theme.muted}'>({why})</span><br>"
-                f"<span style='color:{self.theme.muted}'>{rank_text}{local}{cal} · {t.vendor[i]} {t.kind[i]}, "
-                f"{t.segment[i]} · {t.memory_gb[i]:g} GB"
+        e = plain.escape  # names, vendors and reasons may come from someone's overlay
+        html = [f"<p><span style='font-size:12pt; font-weight:600'>{e(t.names[i])}</span> &nbsp; "
+                f"<span style='color:{colour}; font-weight:600'>{e(cls)}</span> "
+                f"<span style='color:{self.theme.muted}'>({e(why)})</span><br>"
+                f"<span style='color:{self.theme.muted}'>{rank_text}{local}{cal} · {e(t.vendor[i])} {e(t.kind[i])}, "
+                f"{e(t.segment[i])} · {t.memory_gb[i]:g} GB"
                 + (" (assumed)" if t.memory_assumed[i] else "")
                 + (f", {t.bandwidth_gbps[i]:,.0f} GB/s" if np.isfinite(t.bandwidth_gbps[i]) else "") + "</span></p>",
-                "<ul style='margin-top:0'>" + "".join(f"<li>{w}</li>" for w in r.reasons(i)) + "</ul>"]
-        self.details.setHtml("".join(html))
+                "<ul style='margin-top:0'>" + "".join(f"<li>{e(w)}</li>" for w in r.reasons(i)) + "</ul>"]
+        self.details.setHtml("".join(html))  # every file text above went through plain.escape()
 
     # ---- export ------------------------------------------------------------------------
     def table_rows(self) -> tuple[list[str], list[list]]:

@@ -35,7 +35,7 @@ class ChartTab(QWidget):
         lay.addWidget(self.canvas, 1)
         self.caption = QLabel()
         self.caption.setWordWrap(True)
-        self.caption.setTextFormat(Qt.RichText)
+        self.caption.setTextFormat(Qt.RichText)  # device names in captions go through html.escape()
         self.caption.setProperty("role", "muted")
         self.caption.setObjectName(f"caption:{key}")
         lay.addWidget(self.caption)

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from advisor.workload import SECTIONS, FieldSpec
 from ui.glossary import FIELD_EXTRA
+from ui.plain import plain_label
+from ui.plain import tip as plain_tip
 
 SECTION_TITLES = {
     "": "Workload",
@@ -138,13 +140,15 @@ class FieldRow:
         w.setObjectName(f"field:{path}")
         w.setToolTip(tip)
         w.setAccessibleName(accessible_name(spec))
+        if isinstance(w, QComboBox) and w.lineEdit() is not None:  # the picker's typing field
+            w.lineEdit().setAccessibleName(accessible_name(spec))
         w.setAccessibleDescription(" ".join(p.rstrip(".") + "." for p in help_parts(path, spec) if p))
         if isinstance(w, QComboBox) and w.isEditable():  # the text box inside is focused on its own
             w.lineEdit().setAccessibleName(w.accessibleName())
             w.lineEdit().setAccessibleDescription(w.accessibleDescription())
         w.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
         self.editor = w
-        self.error = QLabel()
+        self.error = plain_label(QLabel())  # messages quote what was typed or read from a file
         self.error.setProperty("role", "error")
         self.error.setWordWrap(True)
         # The message wraps to the field's width (never widens the form, never cut at its edge).
@@ -228,7 +232,7 @@ class WorkloadView(QWidget):
         outer.addLayout(top)
         # A message about the whole workload floats over the bottom of the form: shown in the
         # layout it pushed every field down under the pointer (the next click hit the wrong one).
-        self.banner = QLabel(self)
+        self.banner = plain_label(QLabel(self))
         self.banner.setProperty("role", "banner-error")
         self.banner.setWordWrap(True)
         self.banner.setObjectName("form-banner")
@@ -283,7 +287,7 @@ class WorkloadView(QWidget):
         self.presets.clear()
         for name, description in names:
             self.presets.addItem(name)
-            self.presets.setItemData(self.presets.count() - 1, description, Qt.ToolTipRole)
+            self.presets.setItemData(self.presets.count() - 1, plain_tip(description), Qt.ToolTipRole)
 
     def set_workload(self, wl) -> None:
         """Fill the form from a Workload (no `edited` signals)."""

@@ -21,7 +21,7 @@ def prices_html(d) -> str:
         cloud = r.get("cloud_usd_per_hour", math.nan)
         launch = r.get("launch_price_usd", math.nan)
         year = r.get("release_year", math.nan)
-        rows.append(f"<tr><td>{esc(r['name'])}</td>"
+        rows.append(f"<tr><td>{esc(d.table.names[i])}</td>"  # names carry the [overlay] mark
                     + cell(fmt_money(cloud) + "/h" if np.isfinite(cloud) else "none", "", "num")
                     + cell(esc(r.get("cloud_price_seen") or "–"), "", "num")
                     + cell(fmt_money(launch) if np.isfinite(launch) else "none", "", "num")

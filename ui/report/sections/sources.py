@@ -22,7 +22,7 @@ def sources_html(d) -> list[tuple[str, list[str], list]]:
         for i in idx:
             r = d.table.rows[i]
             urls = "<br>".join(esc(u.strip()) for u in str(r.get("source") or "no source").split("|") if u.strip())
-            out.append(f"<tr><td width='26%'><b>{esc(r['name'])}</b><br><span class='rng'>{esc(r['id'])} · "
+            out.append(f"<tr><td width='26%'><b>{esc(d.table.names[i])}</b><br><span class='rng'>{esc(r['id'])} · "
                        f"{esc(r.get('file', ''))}</span></td><td class='small'>{urls}</td></tr>")
         return out
 
