@@ -265,7 +265,7 @@ def test_file_read_problems(tmp_path):
     big.write_bytes(b"#" * 1_050_000)
     with pytest.raises(BadInput) as e:
         load_workload(big)
-    assert str(e.value) == "big.toml: file is 1.1 MB, too large for a workload file"
+    assert str(e.value) == "big.toml: file is 1.1 MB, too large for a workload file (at most 1.0 MB)"
     huge_int = tmp_path / "int.toml"
     huge_int.write_text("[model]\nparams_b = " + "1" * 5000 + "\n")
     with pytest.raises(BadInput) as e:

@@ -47,9 +47,7 @@ def test_ctrl_q_discard_quits(window, qtbot):
     window.findChild(QAction, "quit").trigger()
     _answer(window, QMessageBox.Discard, seen)
     assert seen and not window.isVisible()
-    from advisor.paths import config_dir
-
-    assert not (config_dir() / "unsaved_workload.toml").exists()  # discarded means discarded
+    assert not window.unsaved.path.exists()  # discarded means discarded: not kept for the next start
 
 
 def test_ctrl_q_without_edits_does_not_ask(window, qtbot):
