@@ -106,12 +106,12 @@ def _refuse_special(target: Path) -> None:
         st = os.lstat(target)
     except OSError:
         return
-    if stat.S_ISLNK(st.st_mode) or stat.S_ISREG(st.st_mode):
-        return
     if stat.S_ISDIR(st.st_mode):
         raise BadInput(f"{target}: cannot write: it is a folder")
-    kind = "a pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
-    raise BadInput(f"{target}: cannot write: it is {kind}, not a regular file")
+    from advisor.files import special_kind
+
+    if kind := special_kind(st.st_mode):
+        raise BadInput(f"{target}: cannot write: it is {kind}, not a regular file")
 
 
 def _alive(pid: int) -> bool:

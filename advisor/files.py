@@ -18,6 +18,18 @@ from pathlib import Path
 from advisor.errors import BadInput
 
 
+def special_kind(mode: int) -> str:
+    """What a non-regular file is, for messages ("a pipe", "a device", "a socket"); "" for a
+    regular file, a folder or a symbolic link (each handled by its caller)."""
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode):
+        return ""
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file"
+
+
 def _size_text(n: int) -> str:
     return f"{n / 1e6:.1f} MB" if n >= 100_000 else f"{n / 1e3:.0f} kB" if n >= 1000 else f"{n} bytes"
 
@@ -60,9 +72,7 @@ def read_user_file(path: str | os.PathLike, limit: int, *, what: str = "file", n
         if stat.S_ISDIR(st.st_mode):
             raise BadInput(f"{src}: is a folder, not a {what}")
         if not stat.S_ISREG(st.st_mode):
-            kind = ("a pipe" if stat.S_ISFIFO(st.st_mode) else "a device" if stat.S_ISCHR(st.st_mode) or
-                    stat.S_ISBLK(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "not a file")
-            raise BadInput(f"{src}: not a regular file ({kind}), not a {what}")
+            raise BadInput(f"{src}: not a regular file ({special_kind(st.st_mode)}), not a {what}")
         if st.st_size > limit:
             raise BadInput(f"{src}: file is {_size_text(st.st_size)}, too large for a {what} "
                            f"(at most {_size_text(limit)})")
@@ -112,9 +122,7 @@ def check_output(path: str | os.PathLike, inputs: Iterable[tuple[str, str | os.P
         st = os.lstat(target)
     except OSError:
         return target  # nothing there yet (or unreadable: the write says why)
-    if stat.S_ISLNK(st.st_mode) or stat.S_ISDIR(st.st_mode):
-        return target  # a link is replaced, never written through; a folder: the writer says so
-    if not stat.S_ISREG(st.st_mode):
-        kind = "a pipe" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device"
+    kind = special_kind(st.st_mode)  # a link is replaced, never written through; a folder: the writer says so
+    if kind:
         raise BadInput(f"{option} {target}: is {kind}, not a regular file; choose a file to write")
     return target

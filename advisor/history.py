@@ -9,8 +9,13 @@ failing at once.
 
 Tables:
     machines(fingerprint PK, hostname, label, hardware_json, first_seen, last_seen)
-    runs(id PK, fingerprint -> machines, created_at, app_version, quick, source, report_json)
+    runs(id PK, fingerprint -> machines, created_at, app_version, quick, source, run_uid, report_json)
+        one row per run: `run_uid` (the report's own unique id, or a hash of its content for
+        reports that have none) keeps two runs made in the same second apart, while the same
+        file imported twice stays one row
     figures(run_id -> runs, device, name, value)   one row per numeric figure, for comparisons
+    applied(run_id -> runs, device_id, applied_at) imported runs the user chose to let
+        calibrate a catalog device (an import alone never calibrates anything)
 """
 
 from __future__ import annotations
@@ -28,7 +33,9 @@ from advisor.errors import BadInput
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+#: A run stamped further than this into the future is bad input (clock skew allowed for).
+FUTURE_TOLERANCE_S = 86_400
 BUSY_TIMEOUT_MS = 5000
 FILE_NAME = "history.sqlite3"
 
@@ -48,8 +55,9 @@ CREATE TABLE IF NOT EXISTS runs (
     app_version  TEXT NOT NULL,
     quick        INTEGER NOT NULL,
     source       TEXT NOT NULL,
+    run_uid      TEXT NOT NULL,
     report_json  TEXT NOT NULL,
-    UNIQUE (fingerprint, created_at)
+    UNIQUE (fingerprint, run_uid)
 );
 CREATE TABLE IF NOT EXISTS figures (
     run_id  INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -59,6 +67,32 @@ CREATE TABLE IF NOT EXISTS figures (
     PRIMARY KEY (run_id, device, name)
 );
 CREATE INDEX IF NOT EXISTS runs_by_machine ON runs(fingerprint, created_at);
+CREATE TABLE IF NOT EXISTS applied (
+    run_id     INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+    device_id  TEXT NOT NULL,
+    applied_at TEXT NOT NULL,
+    PRIMARY KEY (run_id, device_id)
+);
+"""
+
+# Version 1 -> 2: runs were unique by (fingerprint, created_at) at one-second resolution, so a
+# second run in the same second was silently dropped; rebuild the table keyed by run_uid.
+_MIGRATE_1_TO_2 = """
+CREATE TABLE runs_v2 (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    fingerprint  TEXT NOT NULL REFERENCES machines(fingerprint),
+    created_at   TEXT NOT NULL,
+    app_version  TEXT NOT NULL,
+    quick        INTEGER NOT NULL,
+    source       TEXT NOT NULL,
+    run_uid      TEXT NOT NULL,
+    report_json  TEXT NOT NULL,
+    UNIQUE (fingerprint, run_uid)
+);
+INSERT INTO runs_v2 (id, fingerprint, created_at, app_version, quick, source, run_uid, report_json)
+    SELECT id, fingerprint, created_at, app_version, quick, source, 'v1-' || id, report_json FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v2 RENAME TO runs
 """
 
 
@@ -79,6 +113,45 @@ class RunRecord:
     quick: bool
     source: str
     report: dict
+    run_uid: str = ""
+    applied_to: tuple[str, ...] = ()
+
+    @property
+    def imported(self) -> bool:
+        """True for a run imported from a file (another machine), False for one measured here."""
+        return self.source != "local"
+
+
+def run_uid(report: dict) -> str:
+    """The report's own unique id (`run_uid`), or for reports without one a hash of their
+    content: two different runs never share it, the same file imported twice always does."""
+    uid = report.get("run_uid")
+    if isinstance(uid, str) and uid.strip():
+        return uid.strip()[:64]
+    import hashlib
+
+    body = json.dumps(_finite(report), sort_keys=True, default=str)
+    return "sha256-" + hashlib.sha256(body.encode()).hexdigest()[:32]
+
+
+def parse_time(text) -> datetime | None:
+    """An ISO timestamp as an aware UTC datetime (naive ones are taken as UTC); None if unreadable."""
+    if not isinstance(text, str):
+        return None
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
+
+
+def in_future(text, now: datetime | None = None, tolerance_s: float = FUTURE_TOLERANCE_S) -> bool:
+    """True when timestamp `text` is later than now plus `tolerance_s` (clock skew)."""
+    t = parse_time(text)
+    if t is None:
+        return False
+    now = now or datetime.now(UTC)
+    return (t - now).total_seconds() > tolerance_s
 
 
 def _now() -> str:
@@ -235,6 +308,10 @@ class History:
         if version == SCHEMA_VERSION:
             return
         with _transaction(conn):
+            if version == 1:
+                for stmt in _MIGRATE_1_TO_2.split(";"):
+                    if stmt.strip():
+                        conn.execute(stmt)
             for stmt in _SCHEMA.split(";"):
                 if stmt.strip():
                     conn.execute(stmt)
@@ -245,7 +322,8 @@ class History:
     def add_run(self, report: dict, *, source: str = "local") -> int:
         """Store one `ProbeReport.to_dict()` (or an imported one); returns the run id.
 
-        The same run (machine fingerprint and timestamp) stored twice keeps its first id.
+        Every run gets its own row, even two made in the same second; the same run (machine
+        fingerprint and `run_uid`) stored twice keeps its first id.
         """
         from advisor.probes.machine import fingerprint as make_fingerprint
 
@@ -255,8 +333,9 @@ class History:
         label = machine_label(machine)
         try:
             with _transaction(self._conn):
+                uid = run_uid(report)
                 existing = self._conn.execute(
-                    "SELECT id FROM runs WHERE fingerprint = ? AND created_at = ?", (fp, created)).fetchone()
+                    "SELECT id FROM runs WHERE fingerprint = ? AND run_uid = ?", (fp, uid)).fetchone()
                 if existing:
                     return int(existing[0])
                 self._conn.execute(
@@ -267,10 +346,10 @@ class History:
                     (fp, machine.get("hostname") or "unknown host", label,
                      json.dumps(machine, sort_keys=True), created, created))
                 cur = self._conn.execute(
-                    "INSERT INTO runs (fingerprint, created_at, app_version, quick, source, report_json) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO runs (fingerprint, created_at, app_version, quick, source, run_uid, report_json) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (fp, created, str(report.get("app_version") or "unknown"), int(bool(report.get("quick"))),
-                     source, json.dumps(_finite(report), sort_keys=True, allow_nan=False)))
+                     source, uid, json.dumps(_finite(report), sort_keys=True, allow_nan=False)))
                 run_id = int(cur.lastrowid)
                 self._conn.executemany(
                     "INSERT OR REPLACE INTO figures (run_id, device, name, value) VALUES (?, ?, ?, ?)",
@@ -292,8 +371,41 @@ class History:
         report = load_report_file(path)
         return self.add_run(report, source=f"import:{Path(path).name}")
 
+    def apply_run(self, run_id: int, device_id: str) -> None:
+        """Let imported run `run_id` calibrate catalog device `device_id` (the user's choice).
+
+        Only its plausible figures will (`advisor.probes.calibrate`). BadInput when there is
+        no such run, it is this machine's own run (those calibrate without asking), or it
+        has no figures measured on that device.
+        """
+        run = self.run(run_id)
+        if run is None:
+            raise BadInput(f"--apply: no run {run_id} in the probe history")
+        if not run.imported:
+            raise BadInput(f"--apply: run {run_id} was measured on this machine; it calibrates without being applied")
+        from advisor.probes.calibrate import measured_device_ids
+
+        if device_id not in measured_device_ids(run.report):
+            raise BadInput(f"--apply: run {run_id} has no figures measured on {device_id}")
+        with _transaction(self._conn):
+            self._conn.execute("INSERT OR REPLACE INTO applied (run_id, device_id, applied_at) VALUES (?, ?, ?)",
+                               (run_id, device_id, _now()))
+
+    def unapply_run(self, run_id: int, device_id: str | None = None) -> None:
+        """Stop an applied import from calibrating (one device, or every device)."""
+        with _transaction(self._conn):
+            if device_id is None:
+                self._conn.execute("DELETE FROM applied WHERE run_id = ?", (run_id,))
+            else:
+                self._conn.execute("DELETE FROM applied WHERE run_id = ? AND device_id = ?", (run_id, device_id))
+
+    def run(self, run_id: int) -> RunRecord | None:
+        """One stored run by id."""
+        return next((r for r in self.runs() if r.id == run_id), None)
+
     def delete_run(self, run_id: int) -> None:
         with _transaction(self._conn):
+            self._conn.execute("DELETE FROM applied WHERE run_id = ?", (run_id,))
             self._conn.execute("DELETE FROM figures WHERE run_id = ?", (run_id,))
             self._conn.execute("DELETE FROM runs WHERE id = ?", (run_id,))
 
@@ -301,15 +413,19 @@ class History:
 
     def runs(self, fingerprint: str | None = None) -> list[RunRecord]:
         """Stored runs, newest first; only one machine's with `fingerprint`."""
+        applied: dict[int, list[str]] = {}
+        for rid, dev in self._conn.execute("SELECT run_id, device_id FROM applied ORDER BY device_id"):
+            applied.setdefault(rid, []).append(dev)
         sql = ("SELECT r.id, r.fingerprint, m.hostname, m.label, r.created_at, r.app_version, r.quick, r.source, "
-               "r.report_json FROM runs r JOIN machines m USING (fingerprint)")
+               "r.report_json, r.run_uid FROM runs r JOIN machines m USING (fingerprint)")
         args: tuple = ()
         if fingerprint is not None:
             sql += " WHERE r.fingerprint = ?"
             args = (fingerprint,)
         sql += " ORDER BY r.created_at DESC, r.id DESC"
         return [RunRecord(id=r[0], fingerprint=r[1], hostname=r[2], label=r[3], created_at=r[4],
-                          app_version=r[5], quick=bool(r[6]), source=r[7], report=json.loads(r[8]))
+                          app_version=r[5], quick=bool(r[6]), source=r[7], report=json.loads(r[8]),
+                          run_uid=r[9], applied_to=tuple(applied.get(r[0], ())))
                 for r in self._conn.execute(sql, args)]
 
     def machines(self) -> list[dict]:
@@ -490,3 +606,6 @@ def validate_report(data, where: str) -> None:
             datetime.fromisoformat(ts)
         except ValueError:
             raise BadInput(f"{where}: timestamp: not an ISO date-time: {ts!r}") from None
+        if in_future(ts):
+            raise BadInput(f"{where}: timestamp: {ts} is in the future; a probe run cannot have been made then")
+    _check_text(where, "run_uid", data.get("run_uid"))

@@ -181,8 +181,8 @@ def model_fields_from_config(path: str | Path) -> dict[str, Any]:
     if g["experts"] and g["experts_per_token"]:
         out.update(experts=g["experts"], experts_per_token=min(g["experts_per_token"], g["experts"]),
                    active_params_b=active / 1e9)
-    if out["hidden"] % out["heads"]:
-        out.pop("heads")  # a width heads do not divide (e.g. head_dim set apart): keep head_dim only
+    if out["hidden"] % out["heads"] and "head_dim" not in out:
+        out.pop("heads")  # heads that do not divide the width and no head_dim: derive both instead
         out.pop("kv_heads")
     return out
 

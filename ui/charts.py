@@ -227,6 +227,8 @@ def _label(plot, text: str, x: float, y: float, color: str, anchor=(0, 1), bold=
     `anchor` is where it goes first; `alternatives` are other anchors `arrange` may move it to
     when it would overlap another text, the legend, data or the plot's edge."""
     t = pg.TextItem(str(text), color=color, anchor=anchor)
+    t.textItem.document().setDocumentMargin(1)  # measured as drawn: tight rectangles, closer rows
+    t.updateTextPos()
     t.hw_anchors = [anchor, *alternatives]
     if bold:
         font = t.textItem.font()
@@ -289,6 +291,18 @@ def text_rect(t):
     return t.sceneBoundingRect()
 
 
+def _place_legend(legend, ink, area) -> float:
+    """Move the legend to the corner over the least data; returns the share of it on data."""
+    best = None
+    for corner, off in (((1, 0), (-8, 8)), ((0, 0), (8, 8)), ((1, 1), (-8, -8)), ((0, 1), (8, -8))):
+        legend.anchor(itemPos=corner, parentPos=corner, offset=off)
+        score = _ink_in(ink, area, text_rect(legend))
+        if best is None or score < best[0] - 1e-3:
+            best = (score, corner, off)
+    legend.anchor(itemPos=best[1], parentPos=best[1], offset=best[2])
+    return best[0]
+
+
 def arrange(plot) -> None:
     """Place the legend in the corner over the least data and move each label (in the order
     drawn: the first are the most important) to its first position that stays inside the plot
@@ -306,14 +320,18 @@ def arrange(plot) -> None:
     ink, area = _ink_image(plot)
     taken = []
     if legend is not None:
-        best = None
-        for corner, off in (((1, 0), (-8, 8)), ((0, 0), (8, 8)), ((1, 1), (-8, -8)), ((0, 1), (8, -8))):
-            legend.anchor(itemPos=corner, parentPos=corner, offset=off)
-            r = text_rect(legend)
-            score = _ink_in(ink, area, r)
-            if best is None or score < best[0] - 1e-3:
-                best = (score, corner, off)
-        legend.anchor(itemPos=best[1], parentPos=best[1], offset=best[2])
+        # Narrow plots (the PDF's, a small window) get a legend with fewer columns.
+        while legend.columnCount > 1 and text_rect(legend).width() > area.width() - 16:
+            legend.setColumnCount(legend.columnCount - 1)
+        best = _place_legend(legend, ink, area)
+        if best > 0.005 and not plot.getAxis("left").logMode:
+            # Every corner covers data: raise the top of the y range by the legend's height, so
+            # the legend gets a free band above the data.
+            (_, _), (y0, y1) = vb.viewRange()
+            band = min(0.6, (text_rect(legend).height() + 20) / max(area.height(), 1))  # of the height
+            vb.setYRange(y0, y0 + (y1 - y0) / (1 - band), padding=0)  # old top sits under the band
+            ink, area = _ink_image(plot)
+            _place_legend(legend, ink, area)
         taken.append(text_rect(legend))
     inner = area.adjusted(1, 1, -1, -1)
     for t in labels:
@@ -370,7 +388,8 @@ def overlapping_texts(plot) -> list[tuple[str, str]]:
 # ---- charts -------------------------------------------------------------------------------
 #: Where a point's name may go, in order of preference: right, above right, left, below right,
 #: above left, below left (pyqtgraph anchors: (0, 0.5) puts the text's left middle on the point).
-AROUND = ((-0.08, 0.5), (-0.05, 1.05), (1.08, 0.5), (-0.05, -0.05), (1.05, 1.05), (1.05, -0.05))
+AROUND = ((-0.08, 0.5), (-0.05, 1.05), (1.08, 0.5), (-0.05, -0.05), (1.05, 1.05), (1.05, -0.05),
+          (-0.05, 1.7), (-0.05, -0.7), (1.05, 1.7), (1.05, -0.7))
 
 
 def _finish(plot) -> None:
@@ -498,9 +517,8 @@ def draw_energy(plot: pg.PlotItem, data: dict, *, theme: Theme, metric: str = "w
     plot.getAxis("left").setTicks([[(ypos[k], names[k]) for k in range(n)]])
     top = float(np.nanmax(v)) or 1.0
     for k in range(n):
-        _label(plot, fmt_num(values[k], unit), v[k] + top * 0.01, ypos[k], theme.chart_fg, anchor=(0, 0.5),
-               alternatives=[(1.05, 0.5)])
-    plot.setXRange(0, top * 1.22, padding=0)
+        _label(plot, fmt_num(values[k], unit), v[k] + top * 0.01, ypos[k], theme.chart_fg, anchor=(0, 0.5))
+    plot.setXRange(0, top * 1.32, padding=0)  # room for the longest bar's figure
     plot.setYRange(-0.7, n - 0.3, padding=0)
     _finish(plot)
 
@@ -606,10 +624,11 @@ def draw_roofline(plot: pg.PlotItem, data: dict, *, theme: Theme, selected: str 
             continue
         colour = theme.training if "training" in name else theme.inference
         plot.addItem(pg.InfiniteLine(pos=math.log10(v), angle=90, pen=pg.mkPen(colour, width=1.5, style=pg.QtCore.Qt.DashLine)))
-        _label(plot, f"{name}\n{fmt_num(v, 'FLOP/B')}", math.log10(v), math.log10(top) + 0.15, colour,
-               anchor=(0.5, 0), alternatives=[(-0.05, 0), (1.05, 0), (-0.05, -1.1), (1.05, -1.1), (-0.05, -2.2),
-                                              (1.05, -2.2)])
-    plot.setYRange(math.log10(bottom), math.log10(top) + 0.55, padding=0)
+        # Above the highest roof (a band kept free for these labels), beside their line.
+        _label(plot, f"{name}\n{fmt_num(v, 'FLOP/B')}", math.log10(v), math.log10(top) + 0.08, colour,
+               anchor=(-0.05, 1), alternatives=[(1.05, 1), (-0.05, 0), (1.05, 0), (-0.05, -1.1), (1.05, -1.1),
+                                                (-0.05, -2.2), (1.05, -2.2)])
+    plot.setYRange(math.log10(bottom), math.log10(top) + 0.95, padding=0)
     plot.setXRange(math.log10(lo), math.log10(hi), padding=0)
     _finish(plot)
 
@@ -663,10 +682,9 @@ def draw_memory(plot: pg.PlotItem, data: dict, *, theme: Theme) -> None:
     plot.getAxis("left").setTicks([labels])
     top = float(np.nanmax(np.concatenate([totals, np.where(np.isfinite(cap), cap, 0)]))) or 1.0
     if plot.legend is not None:
-        plot.legend.setColumnCount(4)  # a wide, short legend over a free band at the top
+        plot.legend.setColumnCount(4)  # wide and short; `arrange` gives it fewer columns and room
     plot.setXRange(0, top * 1.12, padding=0)
-    rows = math.ceil((len(plot.legend.items) if plot.legend is not None else 0) / 4)
-    plot.setYRange(-0.7, n - 0.3 + 0.55 * rows + 0.2, padding=0)
+    plot.setYRange(-0.7, n - 0.3, padding=0)
     _finish(plot)
 
 

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import logging
-import platform
 
 log = logging.getLogger(__name__)
 
@@ -23,12 +22,12 @@ def detect_job(progress, cancel, catalog, complete: bool):
 
 
 def history_job(progress, cancel, catalog):
-    """The probe history: runs (newest first), machines, calibrations, this machine's latest
-    report, and any warning the history gave."""
+    """The probe history: runs (newest first), calibrations and this machine's combined report
+    (`advisor.calibrations`, the state the CLI and the PDF read too), and any warning."""
     out = {"runs": [], "report": None, "calibrations": {}, "warnings": [], "available": True}
     try:
+        from advisor.calibrations import state_from_runs
         from advisor.history import History
-        from advisor.probes.calibrate import calibrations_from_history
     except ImportError as e:  # probes/history not installed in this tree
         out["available"] = False
         out["warnings"].append(f"Probe history is not available in this build ({e.name}).")
@@ -37,16 +36,29 @@ def history_job(progress, cancel, catalog):
         with History() as h:
             out["warnings"] += list(getattr(h, "warnings", []))
             out["runs"] = h.runs()
-            out["calibrations"] = calibrations_from_history(h, catalog)
+        state = state_from_runs(out["runs"], catalog)
+        out["calibrations"] = state.calibrations
+        out["report"] = state.machine_report
+        from advisor.machines import machine_options, side_by_side
+
+        out["side_by_side"] = side_by_side(out["runs"], catalog)
+        out["machine_options"] = machine_options(out["runs"], catalog)
     except Exception as e:  # a broken history never stops the app
         out["warnings"].append(f"Probe history could not be read: {e}")
         return out
-    host = platform.node()
-    for run in out["runs"]:
-        if run.source == "local" and run.hostname == host:
-            out["report"] = run.report
-            break
     return out
+
+
+def apply_job(progress, cancel, run_id: int, device_id: str, catalog, undo: bool = False):
+    """Let an imported run calibrate a catalog device (or stop it), then re-read the history."""
+    from advisor.history import History
+
+    with History() as h:
+        if undo:
+            h.unapply_run(run_id, device_id)
+        else:
+            h.apply_run(run_id, device_id)  # BadInput -> the task's one-line failure
+    return history_job(progress, cancel, catalog)
 
 
 def probe_job(progress, cancel, quick: bool, catalog, probes=None):

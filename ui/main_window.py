@@ -81,6 +81,7 @@ class MainWindow(QMainWindow):
         self.current_path: Path | None = None
         self.last_message = ""  # the last message shown to the user (tests read it)
         self._report_process = None  # the `main.py report` child while a PDF is written
+        self.unsaved_box = None  # the open 'save your edits?' question, if any
         self.probe_task = None
         self.tasks: list = []
         self._built = False
@@ -244,6 +245,8 @@ class MainWindow(QMainWindow):
         self.compare.remove_requested.connect(st.toggle_compare)
         self.compare.clear_requested.connect(lambda: st.set_compare([]))
         self.machine.probe_requested.connect(self.start_probe)
+        self.machine.compare_machine_requested.connect(self._compare_machine)
+        self.machine.apply_requested.connect(self.apply_import)
         self.machine.cancel_requested.connect(self.cancel_probe)
         self.machine.import_requested.connect(self.import_dialog)
         self.presets = list_presets()
@@ -357,47 +360,64 @@ class MainWindow(QMainWindow):
     def _on_preset(self, index: int) -> None:
         if not 0 <= index < len(self.presets):
             return
-        if not self.may_discard_edits(f"switch to the preset “{self.presets[index].name}”"):
-            self.form.presets.blockSignals(True)  # stay on what is shown: the edits are kept
+        if getattr(self, "_dirty", False):
+            # Show what is still loaded until the user has answered (the edits are kept).
+            self.form.presets.blockSignals(True)
             self.form.presets.setCurrentIndex(self.form.presets.findText(self.state.workload.name))
             self.form.presets.blockSignals(False)
-            return
-        self._dirty = False
-        self._apply_preset(index)
+
+        def switch():
+            self._dirty = False
+            self._apply_preset(index)
+
+        self.may_discard_edits(f"switch to the preset “{self.presets[index].name}”", switch)
 
     # ---- unsaved edits: asked about before they are replaced -------------------------
-    def ask_unsaved(self, doing: str) -> str:
-        """'save', 'discard' or 'cancel': the user's answer to 'save your edits before <doing>?'.
+    def may_discard_edits(self, doing: str, then) -> None:
+        """Run `then()` once the current workload may be replaced: at once when it has no
+        unsaved edits; else after the user answers 'Save your edits before <doing>?' with Save
+        (and the save succeeds) or Discard. Cancel keeps everything as it is.
 
-        A real, window-modal question (tests answer it by clicking the box's buttons)."""
-        name = (self.state.workload.name if self.state and self.state.workload else "") or "this workload"
+        The question is a window-modal box that does not block (no nested event loop): the
+        answer continues the action. One question at a time."""
+        if not getattr(self, "_dirty", False) or self.state is None or self.state.workload is None:
+            then()
+            return
+        if self.unsaved_box is not None:
+            self.unsaved_box.raise_()
+            return
+        name = (self.state.workload.name or "") or "this workload"
         box = QMessageBox(QMessageBox.Warning, "Unsaved edits",
                           f"“{name}” has edits that are not saved. Save them before you {doing}?",
                           QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
         box.setTextFormat(Qt.PlainText)  # the workload's name comes from a file
         box.setObjectName("unsaved-question")
         box.setDefaultButton(QMessageBox.Save)
-        answer = box.exec()
-        return {QMessageBox.Save: "save", QMessageBox.Discard: "discard"}.get(answer, "cancel")
+        box.setAttribute(Qt.WA_DeleteOnClose)
+        self.unsaved_box = box
 
-    def may_discard_edits(self, doing: str) -> bool:
-        """True when the current workload may be replaced: it has no unsaved edits, or the user
-        saved them or chose to discard them."""
-        if not getattr(self, "_dirty", False) or self.state is None or self.state.workload is None:
-            return True
-        answer = self.ask_unsaved(doing)
-        if answer == "save":
-            return self.save()
-        if answer == "discard":
-            self._dirty = False
-            return True
-        return False
+        def answered(button):
+            self.unsaved_box = None
+            role = box.standardButton(button)
+            if role == QMessageBox.Save:
+                if self.save():
+                    then()
+            elif role == QMessageBox.Discard:
+                self._dirty = False
+                self._update_title()
+                then()
+
+        box.buttonClicked.connect(answered)
+        box.rejected.connect(lambda: setattr(self, "unsaved_box", None))
+        box.open()
 
     def quit_requested(self) -> None:
         """Ctrl+Q: asks about unsaved edits first, then closes."""
-        if self.may_discard_edits("quit"):
-            self._asked_at_close = True
-            self.close()
+        self.may_discard_edits("quit", self._close_now)
+
+    def _close_now(self) -> None:
+        self._asked_at_close = True
+        self.close()
 
     def _on_form_edited(self, data: dict) -> None:
         if self.state.submit_form(data):
@@ -414,8 +434,9 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()
 
     def open_dialog(self) -> None:
-        if not self.may_discard_edits("open another workload"):
-            return
+        self.may_discard_edits("open another workload", self._open_dialog_now)
+
+    def _open_dialog_now(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open workload", str(self._dialog_dir()), WORKLOAD_FILTER)
         if path:
             self.open_path(path)
@@ -497,8 +518,8 @@ class MainWindow(QMainWindow):
         files = self.settings.recent_files
         for path in files:
             a = self.recent_menu.addAction(path)
-            a.triggered.connect(lambda _=False, p=path: self.may_discard_edits("open another workload")
-                                and self.open_path(p))
+            a.triggered.connect(lambda _=False, p=path: self.may_discard_edits("open another workload",
+                                                                                lambda: self.open_path(p)))
         if not files:
             a = self.recent_menu.addAction("No recent files")
             a.setEnabled(False)
@@ -589,9 +610,17 @@ class MainWindow(QMainWindow):
             self.act_quick.setEnabled(False)
         for w in hist.get("warnings", []):
             self.statusBar().showMessage(w, 8000)
-        self.machine.set_history(hist.get("runs", []))
-        self.state.set_probe(hist.get("report"), hist.get("calibrations"))
+        self._set_machines(hist)
+        self.state.set_probe(hist.get("report"), hist.get("calibrations"), hist.get("runs"))
         self.machine.set_probe_report(hist.get("report"), self.state.machine)
+
+    def _set_machines(self, hist: dict) -> None:
+        """The history's machines: side by side in the Machine view, and as Compare columns."""
+        if "side_by_side" in hist:
+            self.machine.set_side_by_side(hist["side_by_side"])
+        self.machine.set_history(hist.get("runs", []))
+        if getattr(self, "compare", None) is not None:
+            self.compare.set_machines(hist.get("machine_options", {}))
 
     def start_probe(self, quick: bool = True, probes=None) -> None:
         from ui import jobs
@@ -622,9 +651,11 @@ class MainWindow(QMainWindow):
         if report.get("cancelled"):
             self.machine.set_probe_done(report, "Probe cancelled; nothing was saved.")
             return
-        self.machine.set_history(hist.get("runs", []))
-        self.state.set_probe(report, hist.get("calibrations"))
-        self.machine.set_probe_report(report, self.state.machine)
+        self._set_machines(hist)
+        # The state (and every estimate) uses the combination of recent runs, not just this one.
+        combined = hist.get("report") or report
+        self.state.set_probe(combined, hist.get("calibrations"), hist.get("runs"))
+        self.machine.set_probe_report(combined, self.state.machine)
         self.machine.set_probe_done(report, self.machine.probe_status.text())
         self.statusBar().showMessage("Probe done: this machine's rows are now calibrated.", 6000)
 
@@ -646,9 +677,29 @@ class MainWindow(QMainWindow):
         from ui import jobs
 
         return self._run(jobs.import_job, path, self.state.catalog, name="import",
-                         on_done=lambda hist: (self.machine.set_history(hist.get("runs", [])),
-                                               self.statusBar().showMessage(f"Imported {path}", 5000)),
+                         on_done=lambda hist: (self._on_history(hist),
+                                               self.statusBar().showMessage(
+                                                   f"Imported {path}: shown and compared; it calibrates a catalog row "
+                                                   "only once you apply it", 8000)),
                          on_fail=lambda msg, _d: self.notify("Cannot import", msg, "warning"))
+
+    def _compare_machine(self, machine_id: str) -> None:
+        if self.state is None:
+            return
+        if machine_id not in self.state.compare and not self.state.toggle_compare(machine_id):
+            self.notify("Compare is full", "Remove a column from Compare first (double-click its header).", "info")
+            return
+        self.tabs.setCurrentIndex(TAB_COMPARE)
+
+    def apply_import(self, run_id: int, device_id: str, undo: bool = False):
+        """Let an imported run calibrate a catalog row (or stop it); every estimate follows at once."""
+        from ui import jobs
+
+        verb = "no longer calibrates" if undo else "now calibrates"
+        return self._run(jobs.apply_job, run_id, device_id, self.state.catalog, undo, name="apply",
+                         on_done=lambda hist: (self._on_history(hist),
+                                               self.statusBar().showMessage(f"Run {run_id} {verb} {device_id}", 6000)),
+                         on_fail=lambda msg, _d: self.notify("Cannot apply", msg, "warning"))
 
     # ---- export -----------------------------------------------------------------------
     def export_csv_dialog(self) -> None:
@@ -882,8 +933,9 @@ class MainWindow(QMainWindow):
         # The window's close button (a spontaneous event) asks like Ctrl+Q; a close from code
         # (a session ending, tests) keeps the edits for the next start without asking.
         asked, self._asked_at_close = getattr(self, "_asked_at_close", False), False
-        if event.spontaneous() and not asked and not self.may_discard_edits("quit"):
+        if event.spontaneous() and not asked and getattr(self, "_dirty", False):
             event.ignore()
+            self.may_discard_edits("quit", self._close_now)
             return
         # Each step on its own: a config folder that cannot be written (XDG_CONFIG_HOME names a
         # file) must not stop the report child or the worker threads from being stopped.

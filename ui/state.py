@@ -122,6 +122,8 @@ class AppState(QObject):
         self.machine = None
         self.probe_report: dict | None = None
         self.history_calibrations: dict = {}
+        self.history_runs: tuple = ()
+        self._local_cal_cache: tuple | None = None
         self.selected: str | None = None
         self.compare: list[str] = []
         self.last_error = ""
@@ -191,10 +193,15 @@ class AppState(QObject):
         self.machine_changed.emit(machine)
         self._schedule(True)
 
-    def set_probe(self, report: dict | None, history_calibrations: dict | None = None) -> None:
+    def set_probe(self, report: dict | None, history_calibrations: dict | None = None, runs=None) -> None:
+        """This machine's probe figures (the combined report of `advisor.calibrations`), the
+        history's calibrations and runs; everything recomputes at once (no restart)."""
         self.probe_report = report
         if history_calibrations is not None:
             self.history_calibrations = history_calibrations
+        if runs is not None:
+            self.history_runs = tuple(runs)
+        self._local_cal_cache = None
         self._table = None
         self.probe_changed.emit(report)
         self._schedule(True)
@@ -272,15 +279,33 @@ class AppState(QObject):
         return DeviceTable.from_rows([*self.catalog.rows, row])
 
     def calibrations(self) -> dict:
+        """The history's calibrations plus this machine's CPU row when the catalog has none,
+        combined from the same runs the same way (`advisor.probes.calibrate`)."""
         cal = dict(self.history_calibrations)
         row = self.local_cpu_row()
-        if row is not None and self.probe_report and self.probe_report.get("cpu"):
-            from advisor.probes.calibrate import calibration_from_report
+        if row is None:
+            return cal
+        key = (id(self.history_runs), row.get("memory_bandwidth_gbps"), row.get("fp32_tflops"))
+        if self._local_cal_cache is None or self._local_cal_cache[0] != key:
+            local = None
+            if self.history_runs:
+                from advisor.calibrations import local_runs
+                from advisor.probes.calibrate import calibrations_from_runs
 
-            try:
-                cal[LOCAL_CPU_ID] = calibration_from_report(self.probe_report, row)
-            except BadInput:
-                pass
+                mine = local_runs(self.history_runs)
+                local = calibrations_from_runs(mine, self.catalog, local_rows={LOCAL_CPU_ID: row},
+                                               local_fingerprints={r.fingerprint for r in mine}).get(LOCAL_CPU_ID)
+            elif self.probe_report and self.probe_report.get("cpu"):
+                # no history (it could not be read, or tests): the one report there is
+                from advisor.probes.calibrate import calibration_from_report
+
+                try:
+                    local = calibration_from_report(self.probe_report, row, self.catalog)
+                except BadInput:
+                    local = None
+            self._local_cal_cache = (key, local)
+        if self._local_cal_cache[1] is not None:
+            cal[LOCAL_CPU_ID] = self._local_cal_cache[1]
         return cal
 
     def measured_point(self) -> dict | None:

@@ -58,7 +58,7 @@ def run(args) -> int:
         count = args.count
     table = device_table(cat)
     idx = int((table.ids == row["id"]).nonzero()[0][0])
-    est = estimate_table(wl, table.take([idx]), count=count, calibrations=stored_calibrations())
+    est = estimate_table(wl, table.take([idx]), count=count, calibrations=stored_calibrations(cat))
     rec = est.record(0)
     rec["workload"] = wl.name
     if machine_text:
@@ -93,7 +93,7 @@ def format_estimate(rec: dict) -> str:
     """A plain-text summary of one estimate record."""
     count = f"x{rec['count']}" if rec["count"] else "(device count unknown: no memory size in the catalog)"
     lines = [f"{rec['workload']} on {rec['device_name']} {count}"
-             + ("  [calibrated by probe]" if rec["calibrated"] else "")
+             + (f"  [calibrated by probe: {', '.join(rec.get('calibrated_figures') or [])}]" if rec["calibrated"] else "")
              + (f"  [{rec['this_machine']}]" if rec.get("this_machine") else "")]
     fit = "fits" if rec["fits"] else "DOES NOT FIT"
     lines.append(f"  memory: {_n(rec['memory_per_device_gb'])} GB per device of {_n(rec['memory_available_gb'], '{:g}')} GB -> {fit}")

@@ -22,7 +22,8 @@ def register(sub) -> None:
     )
     add_workload_args(p)
     p.add_argument("--option", action="append", default=[], metavar="'[N x] DEVICE'",
-                   help="an option to plan, e.g. '2x rtx 4090' or 'this machine' (repeatable)")
+                   help="an option to plan, e.g. '2x rtx 4090', 'this machine', or 'machine:HOST' (a machine of the "
+                        "probe history, priced with its own measured figures) (repeatable)")
     p.add_argument("--own", action="append", default=[], metavar="'[N x] DEVICE'",
                    help="hardware you already have, e.g. '1x rtx 4090' (repeatable)")
     p.add_argument("--price", action="append", default=[], metavar="DEVICE=USD",
@@ -40,6 +41,7 @@ def run(args) -> int:
 
     from advisor.calibrations import stored_calibrations
     from advisor.cli import print_json
+    from advisor.machines import is_machine_text
     from advisor.plan import format_plan, parse_option, parse_owned, parse_prices, plan
 
     cat = load_catalog_for(args)
@@ -48,16 +50,42 @@ def run(args) -> int:
         from advisor.detect import detect_machine
 
         machine = detect_machine(cat, fast=True)
-    options = [parse_option(t, cat, machine=machine) for t in args.option]
+    calibrations = stored_calibrations(cat)
+    options, machine_rows = [], []
+    for t in args.option:
+        if is_machine_text(t):  # a machine of the probe history (this one or an imported one)
+            options.append(_history_machine_option(t, cat, machine_rows, calibrations))
+        else:
+            options.append(parse_option(t, cat, machine=machine))
     owned = parse_owned(args.own, cat, machine=machine)
     prices = parse_prices(args.price, cat)
-    out = plan(wl, cat, options or None, owned=owned, prices=prices, top=args.top,
-               calibrations=stored_calibrations())
+    source = cat
+    if machine_rows:  # the machines priced as rows of their own, with their measured calibration
+        from advisor.model.devices import DeviceTable
+
+        source = DeviceTable.from_rows([*cat.rows, *machine_rows])
+    out = plan(wl, source, options or None, owned=owned, prices=prices, top=args.top,
+               calibrations=calibrations)
     if args.json:
         print_json(out)
     else:
         print(format_plan(out))
     return 0
+
+
+def _history_machine_option(text: str, cat, rows: list, calibrations: dict):
+    """An Option for 'machine:HOST' from the probe history; its row and calibration are added
+    to `rows` and `calibrations`."""
+    from advisor.history import History
+    from advisor.machines import find_machine
+    from advisor.plan import Option
+
+    with History() as h:
+        device_id, row, cal = find_machine(text, h.runs(), cat)
+    rows.append(row)
+    if cal is not None:
+        calibrations[device_id] = cal
+    return Option(device_id, None, False, row["name"])
 
 
 def _mentions_machine(text: str) -> bool:

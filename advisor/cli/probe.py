@@ -17,13 +17,20 @@ def register(sub) -> None:
                     "GPUs too when PyTorch or CuPy is installed). Each run is saved in the probe history "
                     "unless --no-save.",
         epilog=examples("hwadvisor probe --quick", "hwadvisor probe --json > workstation-a.json",
-                        "hwadvisor probe --import workstation-a.json"),
+                        "hwadvisor probe --import workstation-a.json",
+                        "hwadvisor probe --apply 7 --device rtx-4090"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--quick", action="store_true", help="short probes (about 10 s) instead of the full run (about 60 s)")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
     p.add_argument("--import", dest="import_file", metavar="FILE",
                    help="store another machine's `probe --json` output in the history instead of probing")
+    p.add_argument("--apply", dest="apply_run", type=int, metavar="RUN",
+                   help="let imported run RUN calibrate the catalog device --device (imports never calibrate "
+                        "until applied; only their plausible figures do)")
+    p.add_argument("--unapply", dest="unapply_run", type=int, metavar="RUN",
+                   help="stop imported run RUN from calibrating (--device: only that device)")
+    p.add_argument("--device", metavar="DEV", help="the catalog device for --apply / --unapply")
     p.add_argument("--no-save", action="store_true", help="do not store this run in the history")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="give up on probes still running after S seconds (default: 30 quick, 150 full)")
@@ -41,15 +48,28 @@ def _pct(eff: dict, key: str) -> str:
     return f"  ({v * 100:.0f}% of peak)" if isinstance(v, (int, float)) else ""
 
 
+def _spread(cpu: dict, key: str) -> str:
+    m = (cpu.get("measurements") or {}).get(key)
+    if not isinstance(m, dict) or not isinstance(m.get("spread"), (int, float)):
+        return ""
+    return f" ±{m['spread'] * 100:.0f}% ({m.get('reps', '?')} reps)"
+
+
 def print_summary(report: dict, out=None) -> None:
     out = out or sys.stdout
     cpu = report.get("cpu") or {}
     eff = cpu.get("efficiency") or {}
     w = out.write
     w(f"CPU  {((report.get('machine') or {}).get('cpu') or {}).get('brand', '')}\n")
-    w(f"  matmul fp32       {_fmt(cpu.get('matmul_fp32_gflops'))} GFLOP/s{_pct(eff, 'fp32')}\n")
-    w(f"  matmul fp64       {_fmt(cpu.get('matmul_fp64_gflops'))} GFLOP/s{_pct(eff, 'fp64')}\n")
-    w(f"  memory bandwidth  {_fmt(cpu.get('memory_bandwidth_gbps'))} GB/s (read + write){_pct(eff, 'memory_bandwidth')}\n")
+    w(f"  matmul fp32       {_fmt(cpu.get('matmul_fp32_gflops'))} GFLOP/s{_spread(cpu, 'matmul_fp32_gflops')}"
+      f"{_pct(eff, 'fp32')}\n")
+    w(f"  matmul fp64       {_fmt(cpu.get('matmul_fp64_gflops'))} GFLOP/s{_spread(cpu, 'matmul_fp64_gflops')}"
+      f"{_pct(eff, 'fp64')}\n")
+    w(f"  memory bandwidth  {_fmt(cpu.get('memory_bandwidth_gbps'))} GB/s (read + write)"
+      f"{_spread(cpu, 'memory_bandwidth_gbps')}{_pct(eff, 'memory_bandwidth')}\n")
+    cond = next(iter((cpu.get("conditions") or {}).values()), None)
+    if isinstance(cond, dict):
+        w(f"  ran on {cond.get('threads', '?')} threads at {cond.get('clock_ghz', '?')} GHz (reported clock)\n")
     lat = cpu.get("latency_by_batch") or {}
     if lat:
         w("  MLP block   batch   latency ms   samples/s   utilisation\n")
@@ -66,6 +86,8 @@ def print_summary(report: dict, out=None) -> None:
         w(f"  host-to-device    {_fmt(g.get('host_to_device_gbps'))} GB/s\n")
         if g.get("energy_j_per_tflop") is not None:
             w(f"  energy            {_fmt(g.get('energy_j_per_tflop'), 2)} J/TFLOP at {_fmt(g.get('power_w_under_matmul'), 0)} W\n")
+    for f in report.get("plausibility") or []:
+        w(f"  implausible, not used to calibrate: {f.get('figure')}: {f.get('reason')}\n")
     for e in report.get("errors") or []:
         w(f"  {e.get('kind', 'error')}: {e.get('probe')}: {e.get('message')}\n")
     w(f"{'quick ' if report.get('quick') else ''}probe took {_fmt(report.get('duration_s'))} s"
@@ -78,10 +100,46 @@ def _stderr_progress(fraction: float, message: str) -> None:
     sys.stderr.flush()
 
 
+def _apply(args) -> int:
+    from advisor.cli import print_json
+    from advisor.errors import BadInput
+    from advisor.history import History, HistoryError
+
+    run_id = args.apply_run if args.apply_run is not None else args.unapply_run
+    device_id = None
+    if args.device:
+        from advisor.cli.common import load_catalog_for
+
+        device_id = load_catalog_for(args).resolve(args.device)["id"]
+    elif args.apply_run is not None:
+        raise BadInput("--apply: needs --device DEV, the catalog device the run was measured on")
+    try:
+        with History() as history:
+            if args.apply_run is not None:
+                history.apply_run(run_id, device_id)
+            else:
+                if history.run(run_id) is None:
+                    raise BadInput(f"--unapply: no run {run_id} in the probe history")
+                history.unapply_run(run_id, device_id)
+            record = history.run(run_id)
+    except HistoryError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    if args.json:
+        print_json({"run_id": run_id, "applied_to": list(record.applied_to)})
+    elif args.apply_run is not None:
+        print(f"run {run_id} ({record.label}) now calibrates {device_id} with its plausible figures")
+    else:
+        print(f"run {run_id} ({record.label}) calibrates: {', '.join(record.applied_to) or 'nothing'}")
+    return 0
+
+
 def run(args) -> int:
     from advisor.cli import print_json
     from advisor.history import History, HistoryError
 
+    if args.apply_run is not None or args.unapply_run is not None:
+        return _apply(args)
     if args.import_file:
         try:
             history = History()

@@ -33,7 +33,7 @@ def run(args) -> int:
         raise BadInput(f"--top must be 0 (all) or more, got {args.top}")
     wl = load_workload_for(args)
     cat = load_catalog_for(args)
-    out = recommend(wl, cat, top=args.top or None, calibrations=stored_calibrations(), plans=True)
+    out = recommend(wl, cat, top=args.top or None, calibrations=stored_calibrations(cat), plans=True)
     if args.json:
         print_json(out)
         return 0

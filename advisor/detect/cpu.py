@@ -110,6 +110,10 @@ class CpuInfo:
     catalog_name: str | None = None
     match_reason: str | None = None
     complete: bool = False  # True once py-cpuinfo's brand string is in
+    #: where `peak_clock_ghz` comes from: "max boost" (the OS reports the top clock the cores
+    #: reach) or "highest reported clock" (no boost clock reported, as in most VMs: the cores
+    #: may run faster than the peak says, so the probes' plausibility check allows for boost)
+    peak_clock_source: str | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -281,7 +285,12 @@ def build_cpu(facts: CpuFacts, info: dict | None = None, catalog=None) -> CpuInf
     max_ghz = facts.max_ghz
     if max_ghz is not None and base is not None and max_ghz < base:
         max_ghz = None  # some VMs report a max below the advertised base: not trustworthy
-    clock = base or max_ghz or facts.current_ghz or _hz_ghz(info.get("hz_actual"))
+    # The peak uses the clock the cores actually run at under load: the max (boost) clock
+    # when the OS reports one, else the highest clock it reports at all. The base clock
+    # understated this machine's peak by 1.5x (240 GFLOP/s measured against 156.5 from 2.44 GHz).
+    reported = [c for c in (base, facts.current_ghz, _hz_ghz(info.get("hz_actual"))) if c]
+    clock = max_ghz or (max(reported) if reported else None)
+    clock_source = ("max boost" if max_ghz else "highest reported clock") if clock else None
     isa, fp32, bf16, int8 = per_cycle(flags, facts.arch, vendor, family, brand)
     cores = facts.cores or facts.threads
 
@@ -302,7 +311,7 @@ def build_cpu(facts: CpuFacts, info: dict | None = None, catalog=None) -> CpuInf
     return CpuInfo(
         brand=brand, vendor=vendor, arch=facts.arch, cores=facts.cores, threads=facts.threads,
         base_ghz=round(base, 3) if base else None, max_ghz=round(max_ghz, 3) if max_ghz else None,
-        flags=flags, isa=isa, peak_clock_ghz=round(clock, 3) if clock else None,
+        flags=flags, isa=isa, peak_clock_ghz=round(clock, 3) if clock else None, peak_clock_source=clock_source,
         peak_gflops_fp32=peak(fp32), peak_gflops_bf16=peak(bf16), peak_gops_int8=peak(int8),
         l1_data_cache_kb=_kb(info.get("l1_data_cache_size")), l2_cache_kb=_kb(info.get("l2_cache_size")),
         l3_cache_kb=_kb(info.get("l3_cache_size")),

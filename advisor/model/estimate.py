@@ -54,50 +54,76 @@ class Scenario:
     gemm: np.ndarray
     prefill: np.ndarray
     decode_bw: np.ndarray
-    overhead_s_per_layer: float
-    mfu: float
-    mfu_fp8: float
+    overhead_s_per_layer: float | np.ndarray
+    mfu: float | np.ndarray
+    mfu_fp8: float | np.ndarray
     power_compute: float
     power_memory: float
     which: str = "point"  # low | point | high: picks the engine factors of the same scenario
 
 
+#: A measured factor holds within a narrow band: (pessimistic, point, optimistic) multipliers.
+MEASURED_BAND = (0.9, 1.0, 1.05)
+
+
 def _scenarios(table: DeviceTable, calibrations: dict[str, Calibration] | None, compute_precision: str):
-    """(pessimistic, default, optimistic) scenarios; measured efficiencies replace defaults."""
+    """(pessimistic, default, optimistic) scenarios, the calibrated mask and, per device, the
+    names of the factors a probe measured. Measured efficiencies replace defaults: the matmul
+    efficiency sets gemm, prefill and training MFU (each scaled by its default's ratio to the
+    default gemm efficiency), the bandwidth efficiency sets decode streaming, the measured
+    per-layer overhead sets decode's fixed cost."""
     n = len(table)
     out = []
     for which in ("low", "point", "high"):
         g = np.full(n, getattr(E.GEMM, which))
         pre = np.full(n, getattr(E.PREFILL, which))
         bw = np.full(n, getattr(E.DECODE_BANDWIDTH, which))
-        out.append([g, pre, bw])
+        rev = {"low": "high", "point": "point", "high": "low"}[which]
+        oh = np.full(n, getattr(E.DECODE_OVERHEAD_S_PER_LAYER, rev))
+        mfu = np.full(n, getattr(E.TRAIN_MFU, which))
+        mfu8 = np.full(n, getattr(E.TRAIN_MFU_FP8, which))
+        out.append([g, pre, bw, oh, mfu, mfu8])
     calibrated = np.zeros(n, dtype=bool)
+    figures: list[tuple[str, ...]] = [()] * n
     for i, dev in enumerate(table.ids):
         cal = (calibrations or {}).get(dev)
         if cal is None:
             continue
+        names: list[str] = []
         measured_gemm = cal.compute_efficiency.get(compute_precision)
         if measured_gemm:
-            for k, spread in enumerate((0.9, 1.0, 1.05)):  # measured: a narrow band around it
+            for k, spread in enumerate(MEASURED_BAND):  # measured: a narrow band around it
                 out[k][0][i] = min(1.0, measured_gemm * spread)
                 out[k][1][i] = min(1.0, measured_gemm * spread * E.PREFILL.point / E.GEMM.point)
-            calibrated[i] = True
+                out[k][4][i] = min(1.0, measured_gemm * spread * E.TRAIN_MFU.point / E.GEMM.point)
+            names += ["gemm", "prefill", "train_mfu"]
+        measured_fp8 = cal.compute_efficiency.get("fp8")
+        if measured_fp8:
+            for k, spread in enumerate(MEASURED_BAND):
+                out[k][5][i] = min(1.0, measured_fp8 * spread * E.TRAIN_MFU_FP8.point / E.GEMM.point)
+            names.append("train_mfu_fp8")
         if cal.bandwidth_efficiency:
-            for k, spread in enumerate((0.9, 1.0, 1.05)):
+            for k, spread in enumerate(MEASURED_BAND):
                 out[k][2][i] = min(1.0, cal.bandwidth_efficiency * spread)
-            calibrated[i] = True
+            names.append("decode_bandwidth")
+        if cal.overhead_s_per_layer:
+            for k, spread in enumerate(MEASURED_BAND):  # a bigger overhead is the pessimistic case
+                out[k][3][i] = cal.overhead_s_per_layer / spread
+            names.append("decode_overhead")
+        calibrated[i] = bool(names)
+        figures[i] = tuple(names)
     scen = []
     for k, which in enumerate(("low", "point", "high")):
         # Pessimistic efficiency pairs with the largest overhead and power draw.
         rev = {"low": "high", "point": "point", "high": "low"}[which]
         scen.append(Scenario(
             gemm=out[k][0], prefill=out[k][1], decode_bw=out[k][2],
-            overhead_s_per_layer=getattr(E.DECODE_OVERHEAD_S_PER_LAYER, rev),
-            mfu=getattr(E.TRAIN_MFU, which), mfu_fp8=getattr(E.TRAIN_MFU_FP8, which),
+            overhead_s_per_layer=out[k][3],
+            mfu=out[k][4], mfu_fp8=out[k][5],
             power_compute=getattr(E.POWER_BUSY_COMPUTE, rev), power_memory=getattr(E.POWER_BUSY_MEMORY, rev),
             which=which,
         ))
-    return scen, calibrated
+    return scen, calibrated, figures
 
 
 def _round_devices(n: np.ndarray) -> np.ndarray:
@@ -124,6 +150,8 @@ class Estimates:
     low: dict[str, np.ndarray]
     high: dict[str, np.ndarray]
     calibrated: np.ndarray
+    #: per device, the factors a probe measured ("gemm", "train_mfu", "decode_overhead", ...)
+    calibrated_figures: tuple = ()
 
     def __len__(self) -> int:
         return len(self.table)
@@ -151,12 +179,12 @@ def estimate_table(wl: Workload, table: DeviceTable, *, count: int | None = None
     """
     shape = model_shape(wl.model)
     compute_prec = PRECISIONS[(wl.training or wl.inference).precision].compute
-    scen, calibrated = _scenarios(table, calibrations, compute_prec)
+    scen, calibrated, cal_figures = _scenarios(table, calibrations, compute_prec)
     point = _compute(wl, table, shape, scen[1], count=count, fixed=None)
     fixed = {k: point[k] for k in ("inf_devices", "train_devices") if k in point}
     low = _compute(wl, table, shape, scen[0], count=count, fixed=fixed)
     high = _compute(wl, table, shape, scen[2], count=count, fixed=fixed)
-    return Estimates(wl, table, shape, point, low, high, calibrated)
+    return Estimates(wl, table, shape, point, low, high, calibrated, tuple(cal_figures))
 
 
 def _hourly_price(wl: Workload, table: DeviceTable, avg_power_w: np.ndarray):

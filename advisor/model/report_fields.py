@@ -40,6 +40,7 @@ def record(est, i: int) -> dict:
     rec: dict = {
         "device": t.ids[i], "device_name": t.names[i], "kind": t.kind[i], "vendor": t.vendor[i],
         "segment": t.segment[i], "calibrated": bool(est.calibrated[i]),
+        "calibrated_figures": list(est.calibrated_figures[i]) if len(est.calibrated_figures) > i else [],
         "overlay": bool(t.rows[i].get("overlay")),  # the row came from a user's CSV overlay
     }
     breakdown = {"weights": 0.0, "gradients": 0.0, "optimizer": 0.0, "activations": 0.0, "kv_cache": 0.0, "overhead": 0.0}

@@ -1,5 +1,6 @@
-"""GPU probes through PyTorch (preferred) or CuPy, only when one is already installed and an
-NVIDIA GPU is present. Nothing is ever downloaded or required.
+"""GPU probes through PyTorch (preferred) or CuPy, only when one is already installed and a GPU
+is present: NVIDIA (CUDA), AMD (ROCm builds of PyTorch), Apple (MPS) or Intel (XPU). Nothing is
+ever downloaded or required.
 
 Per GPU: dense matmul TFLOP/s for each precision the device supports (fp32, tf32, bf16, fp16,
 fp8, int8), device memory copy bandwidth (read + write), host-to-device bandwidth from pinned
@@ -21,11 +22,17 @@ import statistics
 import threading
 import time
 
+from advisor.probes.errors import ProbeCancelled, ProbeTimeout
+
 log = logging.getLogger(__name__)
 
 BUDGET_QUICK_S = 12.0
 BUDGET_FULL_S = 40.0
 CHUNK_S = 0.05
+#: Untimed work before the first timed chunk: GPU clocks ramp up and kernels load.
+WARMUP_S = 0.2
+#: Timed chunks always taken, even when the budget is short (a median of fewer means nothing).
+MIN_CHUNKS = 3
 BATCHES = (1, 8, 32, 256)
 MLP_D = 4096  # 4096 -> 16384 -> 4096, as in shared/fixtures/README.md
 
@@ -56,8 +63,20 @@ def nvidia_gpu_count() -> int:
 
 
 def gpu_probe_possible() -> bool:
-    """A GPU library is installed and an NVIDIA GPU answers (cheap; imports no GPU library)."""
-    return gpu_library() is not None and nvidia_gpu_count() > 0
+    """A GPU library is installed and a GPU answers: NVIDIA through NVML (cheap, imports no GPU
+    library), else, with PyTorch installed, a ROCm, Apple MPS or Intel XPU device."""
+    lib = gpu_library()
+    if lib is None:
+        return False
+    if nvidia_gpu_count() > 0:
+        return True
+    if lib != "torch":
+        return False
+    try:
+        import torch
+    except Exception:  # a broken install is no GPU
+        return False
+    return bool(torch_backends(torch))
 
 
 class PowerSampler:
@@ -162,17 +181,25 @@ class _Nvml:
 
 
 def _timed_rate(ctx, fn, work: float, sync, budget_s: float, power_handle=None) -> dict:
-    """Run `fn` in synchronised chunks of ~CHUNK_S for `budget_s`; best chunk rate (work/s)
-    and, with a power handle, the average power and energy per unit of work."""
+    """Run `fn` in synchronised chunks of ~CHUNK_S for `budget_s` after a warm-up; the median
+    chunk rate (work/s) with its spread (`measure.robust_spread`), the best chunk, and, with a
+    power handle, the average power and energy per unit of work."""
+    from advisor.probes.measure import robust_spread
+
+    t0 = time.perf_counter()
     fn()
     sync()
+    while time.perf_counter() - t0 < WARMUP_S and ctx.time_left() > 0:  # clocks ramp up, kernels load
+        fn()
+        sync()
     t = time.perf_counter()
     fn()
     sync()
     one = max(time.perf_counter() - t, 1e-6)
     k = max(1, int(CHUNK_S / one))
     sampler = PowerSampler(power_handle).start() if power_handle is not None else None
-    best, total_work, t_start = 0.0, 0.0, time.perf_counter()
+    rates: list[float] = []
+    total_work, t_start = 0.0, time.perf_counter()
     end = t_start + budget_s
     try:
         while True:
@@ -182,15 +209,16 @@ def _timed_rate(ctx, fn, work: float, sync, budget_s: float, power_handle=None) 
                 fn()
             sync()
             dt = time.perf_counter() - t
-            best = max(best, k * work / dt)
+            rates.append(k * work / dt)
             total_work += k * work
-            if time.perf_counter() >= end or ctx.time_left() <= 0:
+            if len(rates) >= MIN_CHUNKS and (time.perf_counter() >= end or ctx.time_left() <= 0):
                 break
     finally:
         if sampler is not None:
             sampler.stop()
     elapsed = time.perf_counter() - t_start
-    result = {"best": best, "average": total_work / elapsed if elapsed > 0 else 0.0}
+    result = {"median": statistics.median(rates), "best": max(rates), "spread": robust_spread(rates),
+              "chunks": len(rates), "average": total_work / elapsed if elapsed > 0 else 0.0}
     if sampler is not None:
         avg_w = sampler.average_w()
         if avg_w is not None:
@@ -203,70 +231,184 @@ def _timed_rate(ctx, fn, work: float, sync, budget_s: float, power_handle=None) 
 # ---------------------------------------------------------------- PyTorch
 
 
-def _torch_matmul_cases(torch, dev, n: int, cap: tuple[int, int]):
-    """(precision, setup) pairs; setup() returns the call to time. Built lazily so a failing
-    precision only costs itself."""
+class TorchBackend:
+    """One PyTorch device family: NVIDIA CUDA, AMD ROCm (HIP builds use the "cuda" device
+    type), Apple MPS or Intel XPU. Everything backend-specific the probe needs goes through it,
+    so one probe body serves all four (and tests drive it with a torch-like fake).
 
-    def dense(dtype, tf32: bool):
-        def setup():
-            torch.backends.cuda.matmul.allow_tf32 = tf32
-            a = torch.randn(n, n, device=dev, dtype=torch.float32).to(dtype)
-            b = torch.randn(n, n, device=dev, dtype=torch.float32).to(dtype)
-            c = torch.empty(n, n, device=dev, dtype=dtype)
-            return lambda: torch.matmul(a, b, out=c)
-        return setup
+    Attributes:
+        kind: "cuda", "rocm", "mps" or "xpu".
+        device_type: the torch device type ("cuda" for CUDA and ROCm).
+    """
 
-    cases = [("fp32", dense(torch.float32, False)), ("tf32", dense(torch.float32, True))]
-    if cap >= (8, 0) and torch.cuda.is_bf16_supported():
-        cases.append(("bf16", dense(torch.bfloat16, False)))
-    cases.append(("fp16", dense(torch.float16, False)))
-    if cap >= (8, 9) and hasattr(torch, "float8_e4m3fn") and hasattr(torch, "_scaled_mm"):
-        def fp8():
-            a = torch.randn(n, n, device=dev).to(torch.float8_e4m3fn)
-            b = torch.randn(n, n, device=dev).to(torch.float8_e4m3fn).t()  # column-major, as cuBLASLt wants
-            one = torch.ones((), device=dev, dtype=torch.float32)
-            return lambda: torch._scaled_mm(a, b, scale_a=one, scale_b=one, out_dtype=torch.bfloat16)
-        cases.append(("fp8", fp8))
-    if cap >= (7, 5) and hasattr(torch, "_int_mm"):
-        def int8():
-            a = torch.randint(-8, 8, (n, n), device=dev, dtype=torch.int8)
-            # Column-major B, as for fp8: cuBLASLt's int8 tensor-core kernels want the "TN"
-            # layout; a row-major B took a slow path on the H200 (129 of 1979 TOP/s).
-            b = torch.randint(-8, 8, (n, n), device=dev, dtype=torch.int8).t()
-            return lambda: torch._int_mm(a, b)
-        cases.append(("int8", int8))
-    return cases
+    def __init__(self, torch, kind: str):
+        self.torch = torch
+        self.kind = kind
+        self.device_type = {"rocm": "cuda"}.get(kind, kind)
+        self._mod = getattr(torch, self.device_type, None)
+
+    def count(self) -> int:
+        if self.kind == "mps":
+            return 1
+        return int(self._mod.device_count())
+
+    def device(self, index: int):
+        return self.torch.device("mps" if self.kind == "mps" else f"{self.device_type}:{index}")
+
+    def select(self, index: int) -> None:
+        if self.kind in ("cuda", "rocm", "xpu"):
+            self._mod.set_device(index)
+
+    def synchronize(self, dev) -> None:
+        if self.kind == "mps":
+            self.torch.mps.synchronize()
+        else:
+            self._mod.synchronize(dev)
+
+    def empty_cache(self) -> None:
+        fn = getattr(self._mod, "empty_cache", None) if self._mod is not None else None
+        if fn is not None:
+            fn()
+
+    def describe(self, index: int) -> dict:
+        """name, memory_gb, capability (CUDA: compute capability; ROCm: gcnArchName), uuid."""
+        if self.kind == "mps":
+            mem = getattr(self.torch.mps, "recommended_max_memory", None)
+            return {"name": "Apple GPU (MPS)", "memory_gb": round(mem() / 1e9, 1) if mem else None,
+                    "capability": None, "uuid": None, "cap": (0, 0)}
+        props = self._mod.get_device_properties(index)
+        cap = (int(getattr(props, "major", 0) or 0), int(getattr(props, "minor", 0) or 0))
+        arch = getattr(props, "gcnArchName", None) if self.kind == "rocm" else None
+        uuid = str(getattr(props, "uuid", "") or "") or None
+        return {"name": str(props.name), "memory_gb": round(props.total_memory / 1e9, 1),
+                "capability": arch or (f"{cap[0]}.{cap[1]}" if self.kind == "cuda" else None),
+                "uuid": uuid, "cap": cap}
+
+    def library(self) -> str:
+        label = {"cuda": "CUDA", "rocm": "ROCm", "mps": "MPS", "xpu": "XPU"}[self.kind]
+        return f"torch {self.torch.__version__} ({label})"
+
+    def precisions(self, cap: tuple[int, int]) -> list[str]:
+        """The matmul precisions worth timing on this backend (a failing one is recorded, not fatal)."""
+        if self.kind == "mps":
+            return ["fp32", "fp16", "bf16"]
+        if self.kind == "xpu":
+            return ["fp32", "bf16", "fp16"]
+        precs = ["fp32"]
+        if self.kind == "cuda":
+            precs.append("tf32")
+        bf16_ok = getattr(self._mod, "is_bf16_supported", lambda: False)()
+        if (self.kind == "rocm" or cap >= (8, 0)) and bf16_ok:
+            precs.append("bf16")
+        precs.append("fp16")
+        if self.kind == "cuda" and cap >= (8, 9) and hasattr(self.torch, "float8_e4m3fn") and hasattr(self.torch, "_scaled_mm"):
+            precs.append("fp8")
+        if self.kind == "cuda" and cap >= (7, 5) and hasattr(self.torch, "_int_mm"):
+            precs.append("int8")
+        return precs
+
+    @property
+    def has_pinned_copies(self) -> bool:
+        """Host-to-device from pinned memory means something (discrete memory) and works."""
+        return self.kind in ("cuda", "rocm")
+
+    @property
+    def has_nvml(self) -> bool:
+        return self.kind == "cuda"
 
 
-def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) -> dict:
-    dev = torch.device(f"cuda:{index}")
-    torch.cuda.set_device(dev)
-    props = torch.cuda.get_device_properties(index)
-    cap = (props.major, props.minor)
-    uuid = str(getattr(props, "uuid", "") or "") or None
-    out: dict = {"index": index, "name": props.name, "library": f"torch {torch.__version__}",
-                 "memory_gb": round(props.total_memory / 1e9, 1), "compute_capability": f"{cap[0]}.{cap[1]}"}
+def torch_backends(torch) -> list[TorchBackend]:
+    """The device families this PyTorch build can use here, in order of preference."""
+    out = []
+    cuda = getattr(torch, "cuda", None)
+    try:
+        if cuda is not None and cuda.is_available():
+            out.append(TorchBackend(torch, "rocm" if getattr(getattr(torch, "version", None), "hip", None) else "cuda"))
+    except Exception as e:  # a broken driver: no CUDA
+        log.info("torch.cuda unavailable: %s", e)
+    try:
+        mps = getattr(getattr(torch, "backends", None), "mps", None)
+        if mps is not None and mps.is_available():
+            out.append(TorchBackend(torch, "mps"))
+    except Exception as e:
+        log.info("torch MPS unavailable: %s", e)
+    try:
+        xpu = getattr(torch, "xpu", None)
+        if xpu is not None and xpu.is_available():
+            out.append(TorchBackend(torch, "xpu"))
+    except Exception as e:
+        log.info("torch XPU unavailable: %s", e)
+    return out
+
+
+def _torch_matmul_case(backend: TorchBackend, prec: str, dev, n: int):
+    """setup() for one precision: builds the operands and returns the call to time."""
+    torch = backend.torch
+    dtypes = {"fp32": torch.float32, "tf32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+    def dense():
+        if backend.kind == "cuda":
+            torch.backends.cuda.matmul.allow_tf32 = prec == "tf32"
+        dtype = dtypes[prec]
+        a = torch.randn(n, n, device=dev, dtype=torch.float32).to(dtype)
+        b = torch.randn(n, n, device=dev, dtype=torch.float32).to(dtype)
+        c = torch.empty(n, n, device=dev, dtype=dtype)
+        return lambda: torch.matmul(a, b, out=c)
+
+    def fp8():
+        a = torch.randn(n, n, device=dev).to(torch.float8_e4m3fn)
+        b = torch.randn(n, n, device=dev).to(torch.float8_e4m3fn).t()  # column-major, as cuBLASLt wants
+        one = torch.ones((), device=dev, dtype=torch.float32)
+        return lambda: torch._scaled_mm(a, b, scale_a=one, scale_b=one, out_dtype=torch.bfloat16)
+
+    def int8():
+        a = torch.randint(-8, 8, (n, n), device=dev, dtype=torch.int8)
+        # Column-major B, as for fp8: cuBLASLt's int8 tensor-core kernels want the "TN"
+        # layout; a row-major B took a slow path on the H200 (129 of 1979 TOP/s).
+        b = torch.randint(-8, 8, (n, n), device=dev, dtype=torch.int8).t()
+        return lambda: torch._int_mm(a, b)
+
+    return {"fp8": fp8, "int8": int8}.get(prec, dense)
+
+
+def _probe_torch_device(ctx, backend: TorchBackend, index: int, nvml: _Nvml | None, budget_s: float,
+                        sizes: dict | None = None) -> dict:
+    """All figures of one device. `sizes` (tests with a CPU stand-in for torch) overrides the
+    problem sizes: {"n": matmul size, "d": MLP width, "copy_mb": copy size}."""
+    sizes = sizes or {}
+    torch = backend.torch
+    dev = backend.device(index)
+    backend.select(index)
+    info = backend.describe(index)
+    cap = info["cap"]
+    out: dict = {"index": index, "name": info["name"], "library": backend.library(), "backend": backend.kind,
+                 "memory_gb": info["memory_gb"]}
+    if info["capability"]:
+        out["compute_capability" if backend.kind == "cuda" else "architecture"] = info["capability"]
+    uuid = info["uuid"]
     if uuid:
         out["uuid"] = uuid if uuid.startswith("GPU-") else f"GPU-{uuid}"
-    handle = nvml.handle(uuid, index)
+    handle = nvml.handle(uuid, index) if (nvml is not None and backend.has_nvml) else None
 
     def sync():
-        torch.cuda.synchronize(dev)
+        backend.synchronize(dev)
 
-    n = 4096 if ctx.quick else 8192
+    n = sizes.get("n") or (4096 if ctx.quick else 8192)
     started = time.perf_counter()
     per = budget_s / 10  # shares: matmuls 6 (bf16 gets 1.5 of them), bandwidth 1, h2d 1, latency 2
-    tflops, power = {}, {}
-    prev_tf32 = torch.backends.cuda.matmul.allow_tf32
-    cases = _torch_matmul_cases(torch, dev, n, cap)
+    tflops, power, measurements = {}, {}, {}
+    prev_tf32 = torch.backends.cuda.matmul.allow_tf32 if backend.kind == "cuda" else None
+    precs = backend.precisions(cap)
     try:
-        for i, (prec, setup) in enumerate(cases):
+        for i, prec in enumerate(precs):
             ctx.check()
+            fn = None
             try:
-                fn = setup()
-                share = per * 6 / len(cases) * (1.5 if prec == "bf16" else 1.0)
+                fn = _torch_matmul_case(backend, prec, dev, n)()
+                share = per * 6 / len(precs) * (1.5 if prec == "bf16" else 1.0)
                 r = _timed_rate(ctx, fn, 2.0 * n**3, sync, share, handle)
-                tflops[prec] = round(r["best"] / 1e12, 2)
+                tflops[prec] = round(r["median"] / 1e12, 2)
+                measurements[f"matmul_tflops.{prec}"] = _sample(r, 1e12)
                 if "power_w" in r and r["average"] > 0:
                     avg_tflops = r["average"] / 1e12
                     power[prec] = {"power_w": round(r["power_w"], 1),
@@ -280,10 +422,11 @@ def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) ->
                 ctx.error(f"gpu{index}.matmul_{prec}", e)
             finally:
                 fn = None
-                torch.cuda.empty_cache()
-            ctx.progress(0.6 * (i + 1) / len(cases), f"GPU {index} matmul {prec}")
+                backend.empty_cache()
+            ctx.progress(0.6 * (i + 1) / len(precs), f"GPU {index} matmul {prec}")
     finally:
-        torch.backends.cuda.matmul.allow_tf32 = prev_tf32
+        if prev_tf32 is not None:
+            torch.backends.cuda.matmul.allow_tf32 = prev_tf32
     out["matmul_tflops"] = tflops
     if power:
         out["power_by_precision"] = power
@@ -295,37 +438,42 @@ def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) ->
     # device memory bandwidth: copy, read + write bytes
     ctx.check()
     with _substep(ctx, f"gpu{index}.memory_bandwidth"):
-        nbytes = (256 if ctx.quick else 1024) * 2**20
+        nbytes = (sizes.get("copy_mb") or (256 if ctx.quick else 1024)) * 2**20
         src = torch.ones(nbytes // 4, device=dev, dtype=torch.float32)
         dst = torch.empty_like(src)
         r = _timed_rate(ctx, lambda: dst.copy_(src), 2.0 * nbytes, sync, per)
-        out["memory_bandwidth_gbps"] = round(r["best"] / 1e9, 1)
+        out["memory_bandwidth_gbps"] = round(r["median"] / 1e9, 1)
+        measurements["memory_bandwidth_gbps"] = _sample(r, 1e9)
         src = dst = None
-    torch.cuda.empty_cache()
+    backend.empty_cache()
     ctx.progress(0.7, f"GPU {index} memory bandwidth")
 
-    # host -> device, from pinned memory
-    ctx.check()
-    with _substep(ctx, f"gpu{index}.host_to_device"):
-        nbytes = 256 * 2**20
-        host = torch.ones(nbytes // 4, dtype=torch.float32).pin_memory()
-        dst = torch.empty(nbytes // 4, device=dev, dtype=torch.float32)
-        r = _timed_rate(ctx, lambda: dst.copy_(host, non_blocking=True), float(nbytes), sync, per)
-        out["host_to_device_gbps"] = round(r["best"] / 1e9, 2)
-        host = dst = None
-    torch.cuda.empty_cache()
+    # host -> device, from pinned memory (discrete GPUs; Apple's unified memory has no such copy)
+    if backend.has_pinned_copies:
+        ctx.check()
+        with _substep(ctx, f"gpu{index}.host_to_device"):
+            nbytes = (sizes.get("copy_mb") or 256) * 2**20
+            host = torch.ones(nbytes // 4, dtype=torch.float32).pin_memory()
+            dst = torch.empty(nbytes // 4, device=dev, dtype=torch.float32)
+            r = _timed_rate(ctx, lambda: dst.copy_(host, non_blocking=True), float(nbytes), sync, per)
+            out["host_to_device_gbps"] = round(r["median"] / 1e9, 2)
+            measurements["host_to_device_gbps"] = _sample(r, 1e9)
+            host = dst = None
+        backend.empty_cache()
     ctx.progress(0.8, f"GPU {index} host-to-device")
 
     # latency against batch: one MLP block d -> 4d -> d
     ctx.check()
     with _substep(ctx, f"gpu{index}.latency_by_batch"):
         dtype = torch.bfloat16 if "bf16" in tflops else torch.float16
-        d = MLP_D
+        d = sizes.get("d") or MLP_D
         w1 = torch.randn(d, 4 * d, device=dev, dtype=dtype) * 0.02
         w2 = torch.randn(4 * d, d, device=dev, dtype=dtype) * 0.02
         batches = BATCHES if ctx.quick else (*BATCHES, 2048)
         lat_out = {}
         remaining = max(per * 2, 0.5)
+        from advisor.probes.measure import robust_spread
+
         for j, batch in enumerate(batches):
             x = torch.randn(batch, d, device=dev, dtype=dtype)
 
@@ -337,7 +485,7 @@ def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) ->
             sync()
             end = time.perf_counter() + remaining / (len(batches) - j) if remaining > 0 else 0
             times = []
-            while not times or (time.perf_counter() < end and len(times) < 2000):
+            while len(times) < 3 or (time.perf_counter() < end and len(times) < 2000):
                 if len(times) % 20 == 0:
                     ctx.check()
                 t = time.perf_counter()
@@ -348,18 +496,28 @@ def _probe_torch_device(ctx, torch, index: int, nvml: _Nvml, budget_s: float) ->
             lat = statistics.median(times)
             flops = batch * 2 * 2 * d * 4 * d
             entry = {"latency_ms": round(lat * 1e3, 4), "samples_per_s": round(batch / lat, 1),
-                     "tflops": round(flops / lat / 1e12, 3)}
+                     "tflops": round(flops / lat / 1e12, 3), "repeats": len(times),
+                     "spread": round(robust_spread(times), 4)}
             peak = tflops.get("bf16" if dtype is torch.bfloat16 else "fp16")
             if peak:
                 entry["utilisation"] = round(flops / lat / 1e12 / peak, 4)
             lat_out[str(batch)] = entry
         out["latency_by_batch"] = lat_out
+        bytes_per = 2
         out["latency_model"] = {"kind": "transformer MLP block", "d_model": d, "d_ff": 4 * d,
-                                "precision": "bf16" if dtype is torch.bfloat16 else "fp16"}
+                                "precision": "bf16" if dtype is torch.bfloat16 else "fp16",
+                                "weight_bytes": 2 * d * 4 * d * bytes_per}
         w1 = w2 = None
-    torch.cuda.empty_cache()
+    backend.empty_cache()
+    out["measurements"] = measurements
     out["probe_s"] = round(time.perf_counter() - started, 2)
     return out
+
+
+def _sample(r: dict, scale: float) -> dict:
+    """A `_timed_rate` result as a measurement record (as the CPU probes report them)."""
+    return {"median": round(r["median"] / scale, 3), "spread": round(r["spread"], 4), "reps": r["chunks"],
+            "max": round(r["best"] / scale, 3)}
 
 
 @contextlib.contextmanager
@@ -376,8 +534,6 @@ def _substep(ctx, name: str):
 
 def ctx_errors() -> tuple[type[BaseException], ...]:
     """Exceptions that end a probe rather than one sub-step (cancel, hard timeout)."""
-    from advisor.probes.runner import ProbeCancelled, ProbeTimeout
-
     return (ProbeCancelled, ProbeTimeout)
 
 
@@ -405,7 +561,7 @@ def _probe_cupy_device(ctx, cp, index: int, nvml: _Nvml, budget_s: float) -> dic
                 b = cp.random.standard_normal((n, n), dtype=cp.float32).astype(dtype)
                 c = cp.empty((n, n), dtype=dtype)
                 r = _timed_rate(ctx, lambda a=a, b=b, c=c: cp.matmul(a, b, out=c), 2.0 * n**3, sync, per * 2, handle)
-                tflops[prec] = round(r["best"] / 1e12, 2)
+                tflops[prec] = round(r["median"] / 1e12, 2)
                 if "power_w" in r and r["average"] > 0:
                     avg = r["average"] / 1e12
                     power[prec] = {"power_w": round(r["power_w"], 1), "energy_j_per_tflop": round(r["power_w"] / avg, 4),
@@ -424,7 +580,7 @@ def _probe_cupy_device(ctx, cp, index: int, nvml: _Nvml, budget_s: float) -> dic
             src = cp.ones(nbytes // 4, dtype=cp.float32)
             dst = cp.empty_like(src)
             r = _timed_rate(ctx, lambda: cp.copyto(dst, src), 2.0 * nbytes, sync, per)
-            out["memory_bandwidth_gbps"] = round(r["best"] / 1e9, 1)
+            out["memory_bandwidth_gbps"] = round(r["median"] / 1e9, 1)
             src = dst = None
         ctx.check()
         with _substep(ctx, f"gpu{index}.host_to_device"):
@@ -434,12 +590,25 @@ def _probe_cupy_device(ctx, cp, index: int, nvml: _Nvml, budget_s: float) -> dic
             host.fill(1.0)
             dst = cp.empty(nbytes // 4, dtype=cp.float32)
             r = _timed_rate(ctx, lambda: dst.set(host), float(nbytes), sync, per)
-            out["host_to_device_gbps"] = round(r["best"] / 1e9, 2)
+            out["host_to_device_gbps"] = round(r["median"] / 1e9, 2)
         cp.get_default_memory_pool().free_all_blocks()
         return out
 
 
 # ---------------------------------------------------------------- entry
+
+
+def probe_torch_backends(ctx, backends: list[TorchBackend], nvml: _Nvml | None = None,
+                         sizes: dict | None = None) -> list[dict]:
+    """Probe every device of every backend, sharing the probe's time between them."""
+    devices = [(b, i) for b in backends for i in range(b.count())]
+    results = []
+    for k, (backend, i) in enumerate(devices):
+        ctx.check()
+        budget = ctx.time_left() / (len(devices) - k)
+        with _substep(ctx, f"gpu{i}" if len(backends) == 1 else f"{backend.kind}{i}"):
+            results.append(_probe_torch_device(ctx, backend, i, nvml, budget, sizes))
+    return results
 
 
 def probe_gpus(ctx) -> list[dict]:
@@ -453,15 +622,11 @@ def probe_gpus(ctx) -> list[dict]:
         if lib == "torch":
             import torch
 
-            if not torch.cuda.is_available():
-                ctx.error("gpu", f"PyTorch {torch.__version__} is installed but sees no CUDA GPU")
+            backends = torch_backends(torch)
+            if not backends:
+                ctx.error("gpu", f"PyTorch {torch.__version__} is installed but sees no GPU (CUDA, ROCm, MPS or XPU)")
                 return []
-            count = torch.cuda.device_count()
-            for i in range(count):
-                ctx.check()
-                budget = ctx.time_left() / (count - i)
-                with _substep(ctx, f"gpu{i}"):
-                    results.append(_probe_torch_device(ctx, torch, i, nvml, budget))
+            results = probe_torch_backends(ctx, backends, nvml)
         else:
             import cupy as cp
 

@@ -17,10 +17,13 @@ import math
 import platform
 import threading
 import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+from advisor.probes.errors import ProbeCancelled, ProbeTimeout
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +31,10 @@ ProgressCallback = Callable[[float, str], None]
 
 #: Seconds a probe may overrun its budget before the runner abandons it.
 GRACE_S = 3.0
+#: Sections of the CPU result that several probes add to, rather than replace.
+MERGED_SECTIONS = ("measurements", "conditions")
 #: How often the runner looks at the cancel event while it waits for a probe.
 POLL_S = 0.05
-
-
-class ProbeCancelled(Exception):
-    """The user cancelled the run; raised inside a probe by `ProbeContext.check()`."""
-
-
-class ProbeTimeout(Exception):
-    """A probe ran past its hard deadline."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +119,10 @@ class ProbeReport:
     cancelled: bool = False
     timestamp: str = ""
     app_version: str = ""
+    #: flags for implausible figures (`plausibility.check_report`); flagged figures never calibrate
+    plausibility: list[dict] = field(default_factory=list)
+    #: unique id of this run, so two runs in the same second stay two rows in the history
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def fingerprint(self) -> str:
@@ -143,6 +144,9 @@ class ProbeReport:
             "app_version": self.app_version,
             "machine": self.machine,
             "fingerprint": self.fingerprint,
+            "plausibility": self.plausibility,
+            "run_uid": self.run_id,
+            "software": software_versions(),
         }
 
 
@@ -278,6 +282,12 @@ def run_probes(quick: bool = True, progress: ProgressCallback | None = None,
         attach_efficiency(report, catalog)
     except Exception as e:  # efficiency is a bonus; the figures stand without it
         report.errors.append(_error_entry("efficiency", e))
+    try:
+        from advisor.probes.plausibility import check_report
+
+        report.plausibility = check_report(report.to_dict(), catalog)
+    except Exception as e:  # the figures stand; without the check none of them calibrates
+        report.errors.append(_error_entry("plausibility", e))
     report.duration_s = time.perf_counter() - started
     return report
 
@@ -289,7 +299,11 @@ def _store(report: ProbeReport, probe: Probe, result) -> None:
     if not isinstance(result, want) or (want is list and not all(isinstance(g, dict) for g in result)):
         raise TypeError(f"probe returned {type(result).__name__}, not a {'list of dicts' if want is list else 'dict'}")
     if probe.target == "cpu":
-        report.cpu.update(result)
+        for key, value in result.items():
+            if key in MERGED_SECTIONS and isinstance(value, dict):
+                report.cpu.setdefault(key, {}).update(value)  # each probe adds its own figures
+            else:
+                report.cpu[key] = value
     elif probe.target == "gpus":
         report.gpus.extend(result)
     elif probe.target == "machine":
@@ -394,6 +408,20 @@ def _resolve(catalog, name: str) -> dict | None:
         return _get_catalog(catalog).resolve(name)
     except BadInput:
         return None
+
+
+def software_versions() -> dict:
+    """Python, numpy and (when installed, without importing them) the GPU libraries' versions."""
+    import importlib.metadata as md
+    import sys
+
+    out = {"python": sys.version.split()[0], "os": platform.platform()}
+    for dist in ("numpy", "torch", "cupy-cuda12x", "cupy", "intel-extension-for-pytorch"):
+        try:
+            out[dist] = md.version(dist)
+        except md.PackageNotFoundError:
+            continue
+    return out
 
 
 def hostname() -> str:

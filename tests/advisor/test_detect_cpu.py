@@ -56,7 +56,10 @@ def test_amx_peaks_agree_with_intels_figures_for_the_8480_plus(sapphire_rapids_i
     if len(rows) != 1:
         pytest.fail(f"expected a single Xeon 8480+ row in the built-in catalog, found {len(rows)}")
     row = rows[0]
-    info = dict(sapphire_rapids_info, brand_raw="Intel(R) Xeon(R) Platinum 8480+", hz_advertised=[2_000_000_000, 0])
+    # The peak uses the highest clock reported (the capture VM's 2.1 GHz actual clock is another
+    # SKU's), so this 8480+ reports 2.0 GHz for both.
+    info = dict(sapphire_rapids_info, brand_raw="Intel(R) Xeon(R) Platinum 8480+", hz_advertised=[2_000_000_000, 0],
+                hz_actual=[2_000_000_000, 0])
     cpu = build_cpu(CpuFacts(arch="x86_64", cores=56, threads=112), info, catalog)
     assert cpu.catalog_id == row["id"]
     assert cpu.peak_gflops_fp32 / 1000 == pytest.approx(row["fp32_tflops"], rel=0.01)
@@ -129,3 +132,19 @@ def test_cpuinfo_runs_once_per_process_even_from_many_threads():
     assert len(results) == 4 and all(r is results[0] for r in results)
     assert cpuinfo_cached() is results[0]
     assert "brand_raw" in results[0] or "_error" in results[0]
+
+
+def test_peak_uses_the_boost_clock_not_the_base_clock():
+    """The cores run at their boost clock under a matmul: a 2.44 GHz base / 3.7 GHz boost EPYC
+    with 2 cores and 32 fp32 FLOP per cycle peaks at 2 x 3.7 x 32 = 236.8 GFLOP/s, not 156.2."""
+    facts = CpuFacts(arch="x86_64", cores=2, threads=2, base_ghz=2.44, max_ghz=3.7,
+                     flags=("avx2", "fma", "avx512f", "avx512_vnni", "avx512_bf16"), vendor="AuthenticAMD", family=25)
+    cpu = build_cpu(facts, None)
+    assert cpu.peak_clock_ghz == 3.7 and cpu.peak_clock_source == "max boost"
+    assert cpu.peak_gflops_fp32 == pytest.approx(236.8)
+
+
+def test_without_a_boost_clock_the_highest_reported_clock_is_used():
+    facts = CpuFacts(arch="x86_64", cores=2, threads=2, base_ghz=2.44, current_ghz=2.6, flags=("avx2", "fma"))
+    cpu = build_cpu(facts, {"hz_actual": [2_596_000_000, 0], "brand_raw": "AMD EPYC"})
+    assert cpu.peak_clock_ghz == 2.6 and cpu.peak_clock_source == "highest reported clock"

@@ -120,3 +120,16 @@ def test_library_workload_round_trips_through_toml(tmp_path):
     save_workload(w, f)
     back = load_workload(f)
     assert back.model == w.model and back.inference == w.inference
+
+
+def test_config_with_head_dim_apart_keeps_heads(tmp_path):
+    # Gemma 2 9B: 16 heads of 256 on a 3584-wide model (16 x 256 = 4096 != 3584).
+    f = tmp_path / "config.json"
+    f.write_text(json.dumps({"hidden_size": 3584, "num_hidden_layers": 42, "num_attention_heads": 16,
+                             "num_key_value_heads": 8, "head_dim": 256, "intermediate_size": 14336,
+                             "vocab_size": 256000, "tie_word_embeddings": True}))
+    got = model_fields_from_config(f)
+    assert (got["heads"], got["kv_heads"], got["head_dim"]) == (16, 8, 256)
+    assert got["params_b"] == pytest.approx(9.24, rel=0.01)
+    w = workload_from_dict({"model": got, "inference": INF})
+    assert w.model.head_dim == 256

@@ -42,6 +42,12 @@ def _readable(plot, what):
 
     assert charts.overlapping_texts(plot) == [], what
     area = plot.getViewBox().sceneBoundingRect()
+    if plot.legend is not None and plot.legend.isVisible() and plot.legend.items:
+        legend = charts.text_rect(plot.legend)
+        assert area.contains(legend), f"{what}: the legend is cut at the plot's edge"
+        ink, _ = charts._ink_image(plot)
+        limit = 0.04 if plot.getAxis("left").logMode else 0.01  # log charts: the emptiest corner
+        assert charts._ink_in(ink, area, legend) < limit, f"{what}: the legend sits on the data"
     for t in _labels(plot):
         r = charts.text_rect(t)
         assert area.contains(r), f"{what}: label {t.toPlainText()!r} is cut at the plot's edge"

@@ -99,6 +99,11 @@ class Monkey:
         k = self.rng.randrange(self.w.form.presets.count())
         self.w.form.presets.setCurrentIndex(k)
         self.w.form.presets.activated.emit(k)
+        box = self.w.unsaved_box  # unsaved edits: the window asks first; answer as a user would
+        if box is not None:
+            from PySide6.QtWidgets import QMessageBox
+
+            box.button(self.rng.choice([QMessageBox.Discard, QMessageBox.Discard, QMessageBox.Cancel])).click()
 
     def edit_field(self):
         row = self.rng.choice(self.line_edits)
@@ -216,6 +221,7 @@ class Monkey:
         self.qtbot.wait(self.rng.choice([0, 5, 35]))  # lets the debounced recompute run
 
 
+@pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")  # the offscreen platform's limits
 def test_monkey(window, qtbot, tmp_path, monkeypatch):
     unhandled = []
     def hook(*exc):

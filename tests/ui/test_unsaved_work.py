@@ -6,29 +6,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from tests.ui.conftest import built_window
 from tests.ui.test_workload_form import _edit
 
 # A message box on the offscreen platform warns that it cannot size itself: not a fault here.
-pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints")
+pytestmark = pytest.mark.qt_log_ignore("propagateSizeHints", "does not support raise")
 
 
-def _answer(button, seen: list):
-    """Click `button` in the unsaved-edits question as soon as it is up (a real modal box)."""
-
-    def click():
-        box = QApplication.activeModalWidget()
-        if isinstance(box, QMessageBox):
-            seen.append(box.text())
-            box.button(button).click()
-        else:
-            QTimer.singleShot(20, click)
-
-    QTimer.singleShot(0, click)
+def _answer(window, button, seen: list):
+    """Click `button` in the open unsaved-edits question (a real window-modal box)."""
+    box = window.unsaved_box
+    assert box is not None and box.isVisible() and box.objectName() == "unsaved-question", "no question was asked"
+    seen.append(box.text())
+    box.button(button).click()
 
 
 def _make_edit(qtbot, w):
@@ -41,8 +34,8 @@ def _make_edit(qtbot, w):
 def test_ctrl_q_asks_and_cancel_keeps_the_window(window, qtbot):
     _make_edit(qtbot, window)
     seen: list = []
-    _answer(QMessageBox.Cancel, seen)
     window.findChild(QAction, "quit").trigger()
+    _answer(window, QMessageBox.Cancel, seen)
     assert seen and "not saved" in seen[0]
     assert window.isVisible() and window._dirty
     assert window.state.workload.inference.requests_per_day == 12345
@@ -51,18 +44,30 @@ def test_ctrl_q_asks_and_cancel_keeps_the_window(window, qtbot):
 def test_ctrl_q_discard_quits(window, qtbot):
     _make_edit(qtbot, window)
     seen: list = []
-    _answer(QMessageBox.Discard, seen)
     window.findChild(QAction, "quit").trigger()
+    _answer(window, QMessageBox.Discard, seen)
     assert seen and not window.isVisible()
-    from advisor.paths import config_dir
-
-    assert not (config_dir() / "unsaved_workload.toml").exists()  # discarded means discarded
+    assert not window.unsaved.path.exists()  # discarded means discarded: not kept for the next start
 
 
 def test_ctrl_q_without_edits_does_not_ask(window, qtbot):
     assert not getattr(window, "_dirty", False)
-    window.findChild(QAction, "quit").trigger()  # a question here would block the test
+    window.findChild(QAction, "quit").trigger()
+    assert window.unsaved_box is None
     assert not window.isVisible()
+
+
+def test_one_question_at_a_time_and_nothing_blocks(window, qtbot):
+    """The question never blocks (a long session of random actions must go on), and asking
+    again while it is open does not stack a second box."""
+    _make_edit(qtbot, window)
+    window.open_dialog()
+    window.findChild(QAction, "quit").trigger()
+    boxes = [b for b in window.findChildren(QMessageBox) if b.objectName() == "unsaved-question" and b.isVisible()]
+    assert len(boxes) == 1
+    seen: list = []
+    _answer(window, QMessageBox.Cancel, seen)
+    assert window.isVisible() and window._dirty
 
 
 def test_open_asks_first_and_cancel_keeps_the_edits(window, qtbot, monkeypatch):
@@ -70,12 +75,12 @@ def test_open_asks_first_and_cancel_keeps_the_edits(window, qtbot, monkeypatch):
     asked_for_file = []
     monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: asked_for_file.append(a) or ("", ""))
     seen: list = []
-    _answer(QMessageBox.Cancel, seen)
     window.open_dialog()
+    _answer(window, QMessageBox.Cancel, seen)
     assert seen and asked_for_file == []
     assert window.state.workload.inference.requests_per_day == 12345
-    _answer(QMessageBox.Discard, seen)
     window.open_dialog()
+    _answer(window, QMessageBox.Discard, seen)
     assert len(seen) == 2 and len(asked_for_file) == 1  # discarded: now the file dialog opens
 
 
@@ -85,14 +90,14 @@ def test_switching_presets_asks_before_discarding_edits(window, qtbot):
     shown = combo.currentText()
     other = next(k for k in range(combo.count()) if combo.itemText(k) != shown)
     seen: list = []
-    _answer(QMessageBox.Cancel, seen)
     combo.setCurrentIndex(other)
     combo.activated.emit(other)
+    _answer(window, QMessageBox.Cancel, seen)
     assert seen and window.state.workload.inference.requests_per_day == 12345
     assert combo.currentText() == shown
-    _answer(QMessageBox.Discard, seen)
     combo.setCurrentIndex(other)
     combo.activated.emit(other)
+    _answer(window, QMessageBox.Discard, seen)
     assert window.state.workload.name == combo.itemText(other) and not window._dirty
 
 

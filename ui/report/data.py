@@ -93,19 +93,15 @@ def _detect(catalog):
         return None
 
 
-def _stored_probe() -> dict | None:
-    """This machine's newest stored probe run (as the GUI's Machine view picks it)."""
+def _stored_probe(catalog=None) -> dict | None:
+    """This machine's combined probe figures: the same state the GUI's Machine view shows
+    (`advisor.calibrations`)."""
     try:
-        from advisor.history import History
+        from advisor.calibrations import load_state
 
-        with History() as h:
-            host = platform.node()
-            for run in h.runs():
-                if run.source == "local" and run.hostname == host:
-                    return run.report
+        return load_state(catalog).machine_report
     except Exception:  # a broken history never stops a report
         return None
-    return None
 
 
 def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None, calibrations=None,
@@ -129,7 +125,7 @@ def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None
     if calibrations is None:
         from advisor.calibrations import stored_calibrations
 
-        calibrations = stored_calibrations()
+        calibrations = stored_calibrations(catalog)
     table = device_table(catalog)
     requested = _resolve_devices(catalog, table, devices)
     est = estimate_table(wl, table, calibrations=calibrations)
@@ -140,7 +136,7 @@ def build_data(workload, *, catalog=None, devices=None, machine=None, probe=None
     extra = [i for i in requested if i not in top]
     roof_idx = np.array(top + extra, dtype=int)
     if probe is None:
-        probe = _stored_probe()
+        probe = _stored_probe(catalog)
     charts["roofline"] = sweeps.roofline(est, roof_idx, _measured_point(probe))
     charts["memory"] = sweeps.memory_breakdown(est, roof_idx[:8])
 

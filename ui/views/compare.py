@@ -196,6 +196,32 @@ class CompareView(QWidget):
         self.ids = list(ids)
         self.refresh()
 
+    def set_machines(self, options: dict) -> None:
+        """Machines from the probe history that can be columns: id -> (row, calibration)
+        (`advisor.machines.machine_options`)."""
+        self.machines = dict(options)
+        self.refresh()
+
+    def _columns(self, r) -> list[tuple[object, int]]:
+        """(results-like, index) per column: catalog devices from the results, machines priced
+        here with their own measured calibration."""
+        from types import SimpleNamespace
+
+        from advisor.model.devices import DeviceTable
+        from advisor.model.estimate import estimate_table
+
+        all_ids = list(r.estimates.table.ids)
+        cols = []
+        for d in self.ids:
+            if d in all_ids:
+                cols.append((r, all_ids.index(d)))
+            elif d in getattr(self, "machines", {}):
+                row, cal = self.machines[d]
+                est = estimate_table(r.workload, DeviceTable.from_rows([row]),
+                                     calibrations={d: cal} if cal is not None else None)
+                cols.append((SimpleNamespace(estimates=est, workload=r.workload), 0))
+        return cols
+
     def _on_header(self, col: int) -> None:
         if 0 <= col < len(self._shown):
             self.remove_requested.emit(self._shown[col])
@@ -205,26 +231,29 @@ class CompareView(QWidget):
         self._shown: list[str] = []
         if r is None:
             return
-        all_ids = list(r.estimates.table.ids)
-        idx = [all_ids.index(d) for d in self.ids if d in all_ids]
-        self._shown = [all_ids[i] for i in idx]
-        self.hint.setVisible(len(idx) < 2)
-        self.clear_btn.setEnabled(bool(idx))
-        self.title.setText(f"Compare {len(idx)} device{'s' if len(idx) != 1 else ''} for "
-                           f"<b>{plain.escape(r.workload.name or 'this workload')}</b>" if idx else "Compare")
-        rows = [d for d in DIMENSIONS if any(_has(d, r, i) for i in idx)] if idx else []
+        cols = self._columns(r)
+        self._shown = [str(res.estimates.table.ids[i]) for res, i in cols]
+        n = len(cols)
+        self.hint.setVisible(n < 2)
+        self.clear_btn.setEnabled(bool(n))
+        self.title.setText(f"Compare {n} device{'s' if n != 1 else ''} for "
+                           f"<b>{plain.escape(r.workload.name or 'this workload')}</b>" if n else "Compare")
+        rows = [d for d in DIMENSIONS if any(_has(d, res, i) for res, i in cols)] if n else []
         self.table.clear()
-        self.table.setColumnCount(len(idx))
+        self.table.setColumnCount(n)
         self.table.setRowCount(len(rows))
-        self.table.setHorizontalHeaderLabels([str(r.estimates.table.names[i]) for i in idx])
-        for c, i in enumerate(idx):
-            self.table.horizontalHeaderItem(c).setToolTip(plain.tip(f"{r.estimates.table.names[i]}: double-click to "
-                                                                    "remove from the comparison"))
+        names = [str(res.estimates.table.names[i]) for res, i in cols]
+        self.table.setHorizontalHeaderLabels(names)
+        for c, name in enumerate(names):
+            machine = self._shown[c].startswith("machine:")
+            self.table.horizontalHeaderItem(c).setToolTip(plain.tip(
+                f"{name}: {'a machine from the probe history, priced with its own measured figures; ' if machine else ''}"
+                "double-click to remove from the comparison"))
         self.table.setVerticalHeaderLabels([f"{sec} · {label}" for sec, label, *_ in rows])
         bold = QFont()
         bold.setBold(True)
         for k, (_sec, _label, get, fmt, better, tip) in enumerate(rows):
-            vals = [get(r, i) for i in idx]
+            vals = [get(res, i) for res, i in cols]
             best = None
             nums = [v for v in vals if isinstance(v, float) and np.isfinite(v)]
             if better and len(nums) >= 2 and len(set(nums)) > 1:

@@ -52,10 +52,49 @@ def _fig(v, unit="", digits=1):
     return "—" if v is None else (f"{v:,.{digits}f} {unit}".strip() if isinstance(v, (int, float)) else str(v))
 
 
+def _row_keys(report: dict) -> list[str]:
+    """The figure path of each row `set_probe_report` builds, in the same order."""
+    keys = []
+    cpu = report.get("cpu") or {}
+    for key in ("matmul_fp32_gflops", "matmul_fp64_gflops", "memory_bandwidth_gbps"):
+        if cpu.get(key) is not None:
+            keys.append(f"cpu.{key}")
+    if isinstance(cpu.get("latency_by_batch"), dict) and cpu["latency_by_batch"]:
+        keys.append("cpu.latency_by_batch")
+    for i, g in enumerate(report.get("gpus") or []):
+        keys += [f"gpus[{i}].matmul_tflops.{p}" for p in (g.get("matmul_tflops") or {})]
+        if g.get("memory_bandwidth_gbps"):
+            keys.append(f"gpus[{i}].memory_bandwidth_gbps")
+    return keys
+
+
+def _note(report: dict, key: str) -> str:
+    """'±3% over 40 reps; median of runs 4, 7, 9' or 'implausible: ...' for one figure."""
+    for f in report.get("plausibility") or []:
+        if f.get("figure") == key or str(f.get("figure", "")).startswith(key + "."):
+            return f"implausible, not used: {f.get('reason', '')}"
+    parts = []
+    section, _, name = key.partition(".")
+    if section == "cpu":
+        m = ((report.get("cpu") or {}).get("measurements") or {}).get(name)
+    else:
+        idx = int(section[5:-1])
+        gpus = report.get("gpus") or []
+        m = ((gpus[idx] if idx < len(gpus) else {}).get("measurements") or {}).get(name)
+    if isinstance(m, dict) and isinstance(m.get("spread"), (int, float)):
+        parts.append(f"±{m['spread'] * 100:.0f}% over {m.get('reps', '?')} reps")
+    c = (report.get("combined_figures") or {}).get(key)
+    if isinstance(c, dict) and c.get("runs"):
+        parts.append(f"median of run(s) {', '.join(map(str, c['runs']))}")
+    return "; ".join(parts) or "—"
+
+
 class MachineView(QWidget):
     probe_requested = Signal(bool)  # quick?
     cancel_requested = Signal()
     import_requested = Signal()
+    compare_machine_requested = Signal(str)  # "machine:<fingerprint>"
+    apply_requested = Signal(int, str, bool)  # run id, catalog device id, undo?
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -129,11 +168,12 @@ class MachineView(QWidget):
         self.probe_status.setProperty("role", "muted")
         self.probe_status.setObjectName("probe-status")
         pl.addWidget(self.probe_status)
-        self.measured = QTableWidget(0, 4)
+        self.measured = QTableWidget(0, 5)
         self.measured.setObjectName("measured-table")
         self.measured.setAccessibleName("Measured figures")
         self.measured.setAccessibleDescription("What the probes measured next to the datasheet figures.")
-        self.measured.setHorizontalHeaderLabels(["Figure", "Measured", "Datasheet / theoretical", "Efficiency"])
+        self.measured.setHorizontalHeaderLabels(["Figure", "Measured", "Datasheet / theoretical", "Efficiency",
+                                                 "Spread and runs"])
         self._table_style(self.measured)
         self.measured.setMinimumHeight(150)
         pl.addWidget(self.measured)
@@ -170,8 +210,32 @@ class MachineView(QWidget):
         self.history_tabs.addTab(self.runs, "Runs")
         self.history_tabs.addTab(self.side, "Machines side by side")
         self.runs.setMinimumHeight(170)
-        self.side.setMinimumHeight(170)
+        self.side.setMinimumHeight(240)
         hl.addWidget(self.history_tabs)
+        side_buttons = QHBoxLayout()
+        self.side_note = QLabel("Pick a machine's column, then compare it on the current workload or let an "
+                                "imported run calibrate its catalog row.")
+        self.side_note.setWordWrap(True)
+        self.side_note.setProperty("role", "muted")
+        side_buttons.addWidget(self.side_note, 1)
+        self.compare_machine_btn = QPushButton("Add machine to Compare")
+        self.compare_machine_btn.setObjectName("compare-machine")
+        self.compare_machine_btn.setAccessibleName("Add the selected machine to Compare")
+        self.compare_machine_btn.setToolTip("Price the current workload on the selected machine, with its own measured "
+                                            "figures, as a column of the Compare tab.")
+        self.apply_btn = QPushButton("Apply to its catalog row")
+        self.apply_btn.setObjectName("apply-import")
+        self.apply_btn.setAccessibleName("Let the selected imported machine calibrate its catalog row")
+        self.apply_btn.setToolTip("Let the selected imported machine's plausible figures calibrate the catalog row "
+                                  "of its device, for every estimate (press again to stop).")
+        for b in (self.compare_machine_btn, self.apply_btn):
+            b.setEnabled(False)
+            side_buttons.addWidget(b)
+        hl.addLayout(side_buttons)
+        self._side_columns: list[dict] = []
+        self.side.currentCellChanged.connect(lambda *_: self._on_side_selection())
+        self.compare_machine_btn.clicked.connect(self._on_compare_machine)
+        self.apply_btn.clicked.connect(self._on_apply)
         lay.addWidget(hist_box)
         lay.addStretch(1)
         scroll.setWidget(body)
@@ -299,10 +363,16 @@ class MachineView(QWidget):
             when = report.get("timestamp", "")
             mode = "quick" if report.get("quick") else "full"
             errs = report.get("errors") or []
+            combined = report.get("combined_from") or []
+            basis = (f"Figures: the median of {len(combined)} recent plausible run(s) of this machine "
+                     f"(history runs {', '.join(map(str, combined))}); they calibrate this machine's rows."
+                     if combined else "Its figures calibrate this machine's rows.")
             self.probe_status.setText(f"Latest {mode} probe of this machine: {when}, {report.get('duration_s', 0):.1f} s"
                                       + (f"; {len(errs)} probe(s) reported problems: "
                                          + "; ".join(f"{e['probe']}: {e['message']}" for e in errs[:3]) if errs else "")
-                                      + ". Its figures calibrate this machine's rows.")
+                                      + ". " + basis)
+        if report:
+            rows = [(*vals, _note(report, key)) for vals, key in zip(rows, _row_keys(report))]
         self.measured.setRowCount(len(rows))
         for r, vals in enumerate(rows):
             for c, v in enumerate(vals):
@@ -333,33 +403,78 @@ class MachineView(QWidget):
                 if c >= 4:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.runs.setItem(r, c, item)
-        # Side by side: the newest run of each machine.
-        latest, seen = [], set()
-        for run in runs:
-            if run.fingerprint not in seen:
-                seen.add(run.fingerprint)
-                latest.append(run)
-        figures = [("cpu", "matmul_fp32_gflops", "CPU matmul FP32 (GFLOP/s)"),
-                   ("cpu", "matmul_fp64_gflops", "CPU matmul FP64 (GFLOP/s)"),
-                   ("cpu", "memory_bandwidth_gbps", "CPU memory bandwidth (GB/s)")]
-        self.side.clear()
-        self.side.setColumnCount(1 + len(latest))
-        self.side.setHorizontalHeaderLabels(["Figure"] + [f"{run.hostname}\n{run.created_at[:10]}" for run in latest])
-        self.side.setRowCount(len(figures) + 2)
-        self.side.setItem(0, 0, QTableWidgetItem("Machine"))
-        self.side.setItem(1, 0, QTableWidgetItem("GPUs"))
-        for c, run in enumerate(latest, start=1):
-            machine = run.report.get("machine") or {}
-            self.side.setItem(0, c, QTableWidgetItem((machine.get("cpu") or {}).get("brand") or run.label))
-            gpus = [g.get("name", "GPU") for g in run.report.get("gpus") or [] if isinstance(g, dict)]
-            self.side.setItem(1, c, QTableWidgetItem(", ".join(gpus) or "none probed"))
-        for r, (section, key, label) in enumerate(figures, start=2):
-            self.side.setItem(r, 0, QTableWidgetItem(label))
-            for c, run in enumerate(latest, start=1):
-                v = (run.report.get(section) or {}).get(key)
-                item = QTableWidgetItem(fmt_num(v) if isinstance(v, (int, float)) else "—")
-                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.side.setItem(r, c, item)
+        if not any(True for _ in self._side_columns):
+            from advisor.machines import side_by_side
+
+            self.set_side_by_side(side_by_side(runs))
         if not runs:
             self.runs.setRowCount(1)
             self.runs.setItem(0, 0, QTableWidgetItem("No probe runs yet."))
+
+    def set_side_by_side(self, data: dict) -> None:
+        """Every measured figure of every machine (`advisor.machines.side_by_side`): value,
+        efficiency against the datasheet, and its trend over that machine's runs."""
+        cols, rows = data.get("columns", []), data.get("rows", [])
+        self._side_columns = list(cols)
+        self.side.clear()
+        self.side.setColumnCount(1 + len(cols))
+        self.side.setHorizontalHeaderLabels(
+            ["Figure"] + [f"{c['label']}\n{'imported' if c['imported'] else 'measured here'}, {len(c['runs'])} run(s)"
+                          for c in cols])
+        self.side.setRowCount(len(rows) + 1)
+        self.side.setItem(0, 0, QTableWidgetItem("Newest run"))
+        for c, col in enumerate(cols, start=1):
+            note = col["newest"].replace("T", " ")[:16]
+            if col["applied_to"]:
+                note += f"; calibrates {', '.join(col['applied_to'])}"
+            self.side.setItem(0, c, QTableWidgetItem(note))
+        for r, row in enumerate(rows, start=1):
+            self.side.setItem(r, 0, QTableWidgetItem(f"{row['label']} ({row['unit']})"))
+            for c in range(len(cols)):
+                v, e, trend = row["values"][c], row["efficiency"][c], row["trend"][c]
+                if v is None:
+                    text = "—"
+                else:
+                    text = fmt_num(v) + (f"  {e:.0%}" if e is not None else "") + (f"  {trend}" if trend else "")
+                    if row["flagged"][c]:
+                        text += "  (implausible: not used)"
+                item = QTableWidgetItem(text)
+                item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                hist = [x for x in row["history"][c] if x is not None]
+                if hist:
+                    item.setToolTip(f"{len(hist)} run(s), oldest to newest: " + ", ".join(fmt_num(x) for x in hist)
+                                    + ("; percentage: efficiency against the datasheet or theoretical peak" if e else ""))
+                self.side.setItem(r, c + 1, item)
+        self._on_side_selection()
+
+    def _selected_machine(self) -> dict | None:
+        c = self.side.currentColumn() - 1
+        return self._side_columns[c] if 0 <= c < len(self._side_columns) else None
+
+    def _on_side_selection(self) -> None:
+        col = self._selected_machine()
+        self.compare_machine_btn.setEnabled(col is not None)
+        self.apply_btn.setEnabled(bool(col and col["imported"] and self._apply_target(col)))
+        if col and col["imported"] and col["applied_to"]:
+            self.apply_btn.setText("Stop calibrating its catalog row")
+        else:
+            self.apply_btn.setText("Apply to its catalog row")
+
+    @staticmethod
+    def _apply_target(col: dict) -> str | None:
+        from advisor.probes.calibrate import measured_device_ids
+
+        ids = measured_device_ids(col["runs"][-1].report)
+        return ids[0] if ids else None
+
+    def _on_compare_machine(self) -> None:
+        col = self._selected_machine()
+        if col is not None:
+            self.compare_machine_requested.emit(col["id"])
+
+    def _on_apply(self) -> None:
+        col = self._selected_machine()
+        target = self._apply_target(col) if col else None
+        if col is None or target is None:
+            return
+        self.apply_requested.emit(col["runs"][-1].id, target, bool(col["applied_to"]))

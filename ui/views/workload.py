@@ -140,6 +140,8 @@ class FieldRow:
         w.setObjectName(f"field:{path}")
         w.setToolTip(tip)
         w.setAccessibleName(accessible_name(spec))
+        if isinstance(w, QComboBox) and w.lineEdit() is not None:  # the picker's typing field
+            w.lineEdit().setAccessibleName(accessible_name(spec))
         w.setAccessibleDescription(" ".join(p.rstrip(".") + "." for p in help_parts(path, spec) if p))
         if isinstance(w, QComboBox) and w.isEditable():  # the text box inside is focused on its own
             w.lineEdit().setAccessibleName(w.accessibleName())

@@ -20,6 +20,8 @@ def build(d, b) -> list:
             n = len(d.charts[key]["ids"])
             floor = 250 if key == "memory" else b.width * 0.28  # the memory legend has up to 7 entries
             h = round(min(b.width * 0.5, max(floor, 80 + 21 * n)) * len(draws))
+            if key == "memory":
+                h += 90  # a band above the bars for its legend (up to 7 entries), rows kept apart
         head = ("<h2>Trade-off charts</h2><p class='muted'>Drawn by the app's own chart code from the same "
                 "figures as the tables.</p>" if first else "") + f"<h3>{esc(heading)}</h3>"
         first = False

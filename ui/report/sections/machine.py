@@ -22,8 +22,14 @@ def probe_html(d) -> str:
         return "".join(out)
     when = pr.get("timestamp") or "unknown time"
     kind = "quick" if pr.get("quick") else "full"
-    out.append(f"<p>Measured by a {kind} probe run at {esc(when)} (app {esc(pr.get('app_version', '?'))}, "
-               f"{fmt_num(pr.get('duration_s') or math.nan)} s).</p>")
+    combined = pr.get("combined_from") or []
+    if combined:  # the figures the GUI shows and the calibration uses (advisor.calibrations)
+        out.append(f"<p>Each figure is the median of the {len(combined)} most recent plausible probe run(s) of this "
+                   f"machine (history runs {esc(', '.join(map(str, combined)))}); the newest, a {kind} run, was at "
+                   f"{esc(when)} (app {esc(pr.get('app_version', '?'))}).</p>")
+    else:
+        out.append(f"<p>Measured by a {kind} probe run at {esc(when)} (app {esc(pr.get('app_version', '?'))}, "
+                   f"{fmt_num(pr.get('duration_s') or math.nan)} s).</p>")
     rows = []
     cpu = pr.get("cpu") or {}
     for key, label, unit in (("matmul_fp32_gflops", "CPU matmul FP32", "GFLOP/s"),

@@ -1,0 +1,183 @@
+"""Measurement discipline: warm-up, repeat until the spread settles, median and spread; the
+plausibility check against the physics with injected outliers. Durations are fed in, so
+nothing here depends on how fast this machine is."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from advisor.probes.measure import (
+    SETTLED_SPREAD,
+    agree,
+    repeat_until_settled,
+    robust_spread,
+    stated_range,
+)
+from advisor.probes.plausibility import BOOST_ALLOWANCE, check_report, flagged_figures
+from hardware_db import load_catalog
+
+
+@pytest.fixture(scope="module")
+def catalog():
+    return load_catalog(user_overlay=False)
+
+
+class FakeCtx:
+    """A probe context whose clock never runs out unless told (no timing in these tests)."""
+
+    def __init__(self, time_left: float = 1e9):
+        self._left = time_left
+        self.checks = 0
+
+    def check(self):
+        self.checks += 1
+
+    def time_left(self):
+        return self._left
+
+
+def durations(values):
+    it = iter(values)
+    return lambda: next(it)
+
+
+def test_median_not_best_and_outliers_do_not_move_it():
+    # 1 s of work per repetition; warm-up (2 slow calls) is not timed; one stray 10x-slow rep.
+    seq = [5.0, 5.0] + [1.0, 1.01, 0.99, 10.0, 1.0, 1.02, 0.98, 1.0, 1.0, 1.01]
+    s = repeat_until_settled(FakeCtx(), durations(seq), 100.0, warmup_s=0.0, warmup_reps=2, max_reps=10)
+    # settled after 8 timed repetitions: rates 100, 99, 101, 10, 100, 98.04, 102.04, 100
+    assert s.settled and s.reps == 8 and s.median == pytest.approx(100.0)
+    assert s.low == pytest.approx(10.0) and s.high == pytest.approx(100 / 0.98)
+    assert s.spread < 0.03  # the stray repetition does not inflate the robust spread
+
+
+def test_stops_once_settled_and_keeps_going_while_noisy():
+    steady = itertools.repeat(0.5)
+    s = repeat_until_settled(FakeCtx(), lambda: next(steady), 1.0, warmup_s=0.0, max_reps=400)
+    assert s.settled and s.reps == 8 and s.spread == 0.0 and s.median == 2.0
+    noisy = itertools.cycle([0.5, 1.0, 0.7, 1.3])
+    s = repeat_until_settled(FakeCtx(), lambda: next(noisy), 1.0, warmup_s=0.0, max_reps=40)
+    assert not s.settled and s.reps == 40 and s.spread > SETTLED_SPREAD
+
+
+def test_spent_budget_still_times_a_few_repetitions():
+    calls = itertools.repeat(0.1)
+    s = repeat_until_settled(FakeCtx(time_left=0.0), lambda: next(calls), 1.0, warmup_s=1.0, warmup_reps=5)
+    assert s.reps == 3  # HARD_MIN_REPS, after a single warm-up call
+
+
+def test_spread_and_agreement_arithmetic():
+    # MAD of [9, 10, 11] around 10 is 1 -> 1.4826 * 1 / 10
+    assert robust_spread([9.0, 10.0, 11.0]) == pytest.approx(0.14826)
+    assert stated_range(100.0, 0.05) == pytest.approx((90.0, 110.0))
+    assert stated_range(100.0, 0.0) == pytest.approx((98.0, 102.0))  # at least 1% spread is stated
+    assert agree({"median": 100, "spread": 0.05}, {"median": 118, "spread": 0.05})  # 110 >= 106.2
+    assert not agree({"median": 100, "spread": 0.02}, {"median": 120, "spread": 0.02})
+
+
+def _cpu_report(fp32=200.0, fp64=100.0, bw=30.0, lat=None, machine_cpu=None, catalog_id=None, measurements=None):
+    cpu = {"matmul_fp32_gflops": fp32, "matmul_fp64_gflops": fp64, "memory_bandwidth_gbps": bw,
+           "latency_by_batch": lat or {"1": {"latency_ms": 1.0, "gflops": 33.6}, "8": {"latency_ms": 1.2, "gflops": 224.0}}}
+    if catalog_id:
+        cpu["catalog_id"] = catalog_id
+    if measurements:
+        cpu["measurements"] = measurements
+    hw = machine_cpu or {"brand": "AMD EPYC", "peak_gflops_fp32": 166.2, "max_ghz": None,
+                         "peak_clock_source": "highest reported clock"}
+    return {"cpu": cpu, "gpus": [], "machine": {"hostname": "h", "cpu": hw}}
+
+
+def test_boost_allowance_when_the_os_hides_the_boost_clock(catalog):
+    # 240 GFLOP/s on a VM reporting 2.6 GHz: the cores boost; within 1.1 x 1.6 x 166.2
+    assert "cpu.matmul_fp32_gflops" not in flagged_figures(_cpu_report(fp32=240.0), catalog)
+    # the same figure with a reported 2.6 GHz max clock is impossible
+    hw = {"brand": "x", "peak_gflops_fp32": 166.2, "max_ghz": 2.6, "peak_clock_source": "max boost"}
+    flags = check_report(_cpu_report(fp32=240.0, machine_cpu=hw), catalog)
+    (f,) = [f for f in flags if f["figure"] == "cpu.matmul_fp32_gflops"]
+    assert f["kind"] == "above_peak" and f["limit"] == pytest.approx(166.2 * 1.1)
+    too_fast = 166.2 * BOOST_ALLOWANCE * 1.1 + 1
+    assert "cpu.matmul_fp32_gflops" in flagged_figures(_cpu_report(fp32=too_fast), catalog)
+
+
+def test_below_two_percent_and_unsettled_are_flagged(catalog):
+    flags = check_report(_cpu_report(fp32=2.8, measurements={"matmul_fp64_gflops": {"median": 100, "spread": 0.6}}),
+                         catalog)
+    kinds = {f["figure"]: f["kind"] for f in flags}
+    assert kinds["cpu.matmul_fp32_gflops"] == "below_floor"  # 2.8 < 2% of 166.2
+    assert kinds["cpu.matmul_fp64_gflops"] == "unsettled"
+
+
+def test_bigger_batch_faster_than_a_smaller_one_contradicts_itself(catalog):
+    # the issue's quick run: batch 8 took 150 ms, batch 1 12 ms ... and the reverse
+    lat = {"1": {"latency_ms": 12.0, "gflops": 2.8}, "8": {"latency_ms": 4.2, "gflops": 64.0},
+           "32": {"latency_ms": 5.0, "gflops": 215.0}}
+    flagged = flagged_figures(_cpu_report(lat=lat), catalog)
+    assert {"cpu.latency_by_batch.1.latency_ms", "cpu.latency_by_batch.8.latency_ms"} <= flagged
+    assert "cpu.latency_by_batch.32.latency_ms" not in flagged
+    # a batch whose FLOP rate beats the peak is faster per sample than physics allows
+    lat = {"1": {"latency_ms": 1.0, "gflops": 30.0}, "256": {"latency_ms": 1.1, "gflops": 7000.0}}
+    assert "cpu.latency_by_batch.256.latency_ms" in flagged_figures(_cpu_report(lat=lat), catalog)
+
+
+def test_bandwidth_above_the_memory_peak_is_flagged(catalog):
+    row = catalog.row("epyc-9654")
+    rep = _cpu_report(fp32=5000.0, fp64=2500.0, bw=row["memory_bandwidth_gbps"] * 1.3, catalog_id="epyc-9654")
+    assert "cpu.memory_bandwidth_gbps" in flagged_figures(rep, catalog)
+
+
+def test_gpu_figures_against_the_datasheet(catalog):
+    row = catalog.row("h200-sxm-141gb")
+    gpu = {"name": "NVIDIA H200", "catalog_id": "h200-sxm-141gb",
+           "matmul_tflops": {"bf16": 791.0, "fp16": row["fp16_tflops"] * 2, "fp32": 0.1},
+           "memory_bandwidth_gbps": 4270.7, "power_w_under_matmul": row["tdp_w"] * 2,
+           "latency_by_batch": {"1": {"latency_ms": 0.073, "tflops": 1.8}, "8": {"latency_ms": 0.0735, "tflops": 14.6}}}
+    flags = {f["figure"]: f["kind"] for f in check_report({"cpu": {}, "gpus": [gpu]}, catalog)}
+    assert flags == {"gpus[0].matmul_tflops.fp16": "above_peak", "gpus[0].matmul_tflops.fp32": "below_floor",
+                     "gpus[0].power_w_under_matmul": "above_tdp"}
+
+
+class FakeClock:
+    """Stands in for the CPU probe module's `time`: each reading is `step` s after the last, so
+    every timed call "takes" `step` and the figure follows from the probe's arithmetic."""
+
+    def __init__(self, step: float):
+        self.step, self.now = step, 0.0
+
+    def perf_counter(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+@pytest.mark.parametrize("probe", ["matmul_fp64", "memory_bandwidth"])
+def test_quick_and_full_measure_the_same_problem(monkeypatch, probe):
+    """Quick and full runs differ only in repetitions: same sizes, same median on a steady clock."""
+    from advisor.probes import Probe, cpu, run_probes
+
+    monkeypatch.setattr(cpu, "STREAM_ARRAY_BYTES", 8 * 2**20)
+    monkeypatch.setattr(cpu, "MAX_MATMUL_N", 256)  # real work stays small; the clock is fake
+    out = {}
+    for quick in (True, False):
+        monkeypatch.setattr(cpu, "time", FakeClock(0.02))
+        fn = getattr(cpu, f"probe_{probe}")
+        report = run_probes(quick, probes=[Probe(f"cpu.{probe}", fn, 0.3)])
+        assert report.errors == []
+        out[quick] = report.cpu
+    key = "matmul_fp64_gflops" if probe == "matmul_fp64" else "memory_bandwidth_gbps"
+    assert out[True][key] == out[False][key] and out[True]["measurements"][key]["spread"] == 0.0
+    if probe == "matmul_fp64":
+        assert out[True]["matmul_fp64_size"] == out[False]["matmul_fp64_size"] == 256
+        assert out[True][key] == round(2 * 256**3 / 0.02 / 1e9, 2)
+    assert "threads" in out[True]["conditions"][probe]
+
+
+def test_figures_measured_on_a_busy_machine_are_flagged(catalog):
+    rep = _cpu_report()
+    rep["cpu"]["conditions"] = {"matmul_fp32": {"threads": 2, "load_avg_1min": 8.3},
+                                "memory_bandwidth": {"threads": 2, "load_avg_1min": 3.4},
+                                "latency_by_batch": {"threads": 2, "load_avg_1min": 9.0}}
+    flags = {f["figure"]: f for f in check_report(rep, catalog) if f["kind"] == "busy"}
+    assert set(flags) == {"cpu.matmul_fp32_gflops", "cpu.latency_by_batch.1.latency_ms",
+                          "cpu.latency_by_batch.8.latency_ms"}  # 3.4 <= 2 + 1.5: not busy
+    assert flags["cpu.matmul_fp32_gflops"]["reason"] == "measured while the machine was busy (load 8.3 on 2 threads)"
