@@ -438,3 +438,9 @@ def test_key_scale_is_per_million_exactly():
     rk = rank(estimates(wl_inf(), 1, hardware_cost_usd_per_day=[250.0]))
     assert rk.key[0] == pytest.approx(0.5, rel=1e-12)  # 250 / (1e6 x 500) x 1e6
     assert _money(1_015_000.5) == "$1.02M"  # 1.0150005 rounds up; a scale off by a millionth would not
+
+
+def test_owned_device_without_a_price_label():
+    wl = workload_from_dict({"model": {"params_b": 7}, "inference": INF, "economics": {"mode": "owned"}})
+    est = estimates(wl, 1, price_basis=["owned"], hourly_usd=[0.5])  # no purchase price: no label either
+    assert reasons(rank(est), 0, 0)[-1] == "unknown per device, written off over 3 years: $0.50/h with electricity"

@@ -165,3 +165,43 @@ def test_classification_follows_its_points_table():
 def test_classification_reasons(row, why):
     full = {"id": "x", "kind": "gpu", "segment": "datacenter", **row}
     assert classify(full)[1] == why
+
+
+def test_classification_of_rows_with_missing_or_tiny_figures():
+    # Missing cells read as unknown: nothing is compared with a missing figure.
+    assert classify({"id": "b", "kind": "gpu"}) == (INFERENCE, "modest memory and compute")
+    assert classify({"id": "b", "kind": "gpu", "bf16_tflops": 100.0, "tdp_w": 300.0, "memory_gb": 32.0}) == (
+        INFERENCE, "modest memory and compute")
+    # The chip's name may sit in the id alone.
+    assert classify({"id": "aws-trainium2", "name": "Trn2", "kind": "accelerator", "memory_gb": 32.0,
+                     "tdp_w": 400.0}) == (TRAINING, "designed for training")
+    # FP8 alone counts as low precision; a sub-1 TFLOPS part still gets its ratios.
+    fp8 = {"id": "f", "name": "F", "kind": "gpu", "memory_gb": 32.0, "tdp_w": 300.0, "bf16_tflops": 100.0,
+           "fp8_tflops": 200.0, "memory_bandwidth_gbps": 100.0}
+    assert classify(fp8) == (INFERENCE, "INT8/FP8 at 2x the BF16 rate")
+    tiny = {"id": "t", "name": "T", "kind": "gpu", "memory_gb": 32.0, "tdp_w": 300.0, "bf16_tflops": 0.5,
+            "int8_tops": 1.0, "memory_bandwidth_gbps": 3.0}
+    assert classify(tiny) == (INFERENCE, "INT8/FP8 at 2x the BF16 rate; 6 GB/s of bandwidth per BF16 TFLOP "
+                                         "favours decode")
+    no_low = {**tiny, "int8_tops": math.nan, "bf16_tflops": 0.5, "memory_bandwidth_gbps": 1.0}
+    assert classify(no_low) == (INFERENCE, "modest memory and compute")  # no ratio point: 2 GB/s per TFLOP
+    zero = {**tiny, "bf16_tflops": 0.0, "int8_tops": 5.0, "memory_bandwidth_gbps": 100.0}
+    assert classify(zero) == (INFERENCE, "modest memory and compute")  # a 0 peak gives no ratio (and no error)
+    # At most three reasons: HBM, link and BF16 are shown, the fourth (Trainium) is not.
+    big = {"id": "x", "name": "Trainium Max", "kind": "accelerator", "memory_gb": 96.0, "memory_type": "HBM3",
+           "interconnect_gbps": 640.0, "interconnect": "NeuronLink", "bf16_tflops": 667.0, "tdp_w": 500.0}
+    assert classify(big) == (TRAINING, "96 GB HBM3 holds training state; 640 GB/s NeuronLink for gradient "
+                                       "all-reduce; 667 dense BF16 TFLOPS")
+
+
+def test_scores_below_one_dollar_per_million_tokens():
+    # $0.50/h and $0.25/h: cost per 1M tokens under $1; the dearer scores 100 x 0.25 / 0.5.
+    out = recommend(workload(inference={}), None, table=table({**CHEAP, "cloud_usd_per_hour": 0.5},
+                                                              {**DEAR, "cloud_usd_per_hour": 0.25}))
+    assert [r["score"] for r in out["ranked"]] == [100.0, 50.0]
+    assert out["ranked"][0]["inference"]["cost_usd_per_million_tokens"] < 1
+
+
+def test_nothing_fits():
+    out = recommend(workload(inference={}), None, table=table(SMALL))
+    assert out["ranked"] == [] and out["candidates"] == 0 and len(out["excluded"]) == 1

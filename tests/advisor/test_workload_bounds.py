@@ -265,7 +265,7 @@ def test_file_read_problems(tmp_path):
     big.write_bytes(b"#" * 1_050_000)
     with pytest.raises(BadInput) as e:
         load_workload(big)
-    assert str(e.value) == "big.toml: file is 1.1 MB, too large for a workload file"
+    assert str(e.value) == "big.toml: file is 1.1 MB, too large for a workload file (at most 1.0 MB)"
     huge_int = tmp_path / "int.toml"
     huge_int.write_text("[model]\nparams_b = " + "1" * 5000 + "\n")
     with pytest.raises(BadInput) as e:
@@ -288,3 +288,57 @@ def test_model_overrides_replace_the_files_model_fields(tmp_path):
     assert (wl.model.params_b, wl.model.layers, wl.model.hidden) == (13, 32, 5120)
     assert parse_text(f.read_text(), "w.toml", "toml", {"layers": 40}).model.layers == 40
     assert load_workload(f).model.params_b == 7
+
+
+@pytest.mark.parametrize(("text", "ok_"), [
+    ("a\x7eb", True), ("a\x7fb", False), ("a\x9fb", False), ("a\xa0b", True),
+    ("a\u2029b", True), ("a\u202ab", False), ("a\u202eb", False), ("a\u202fb", True),
+    ("a\u2065b", True), ("a\u2066b", False), ("a\u2069b", False), ("a\u206ab", True),
+])
+def test_control_and_text_direction_characters_at_their_edges(text, ok_):
+    data = {"name": text, "model": {"params_b": 7}, "inference": INF}
+    if ok_:
+        assert ok(data).name == text
+    else:
+        assert err(data) == ("w.toml: name must be printable text (no control or text-direction characters), "
+                             f"got {_show(text)}")
+
+
+@pytest.mark.parametrize(("text", "ok_"), [("a\ud7ffb", True), ("a\ud800b", False), ("a\udfffb", False),
+                                           ("a\ue000b", True)])
+def test_lone_surrogates_at_their_edges(text, ok_):
+    data = {"name": text, "model": {"params_b": 7}, "inference": INF}
+    if ok_:
+        assert ok(data).name == text
+    else:
+        assert err(data) == ("w.toml: name must be valid Unicode text (a lone surrogate is not a character), "
+                             f"got {_show(text)}")
+
+
+def test_toml_escapes_c1_controls_in_text():
+    from advisor.workload import InferenceSpec, ModelSpec
+
+    wl = Workload(model=ModelSpec(7.0), inference=InferenceSpec("fp16", 10.0), name="a\x85b\x7fc")
+    assert dumps_toml(wl).startswith('name = "a\\u0085b\\u007fc"\n')
+
+
+def test_experts_per_token_may_equal_experts():
+    assert ok({"model": {"params_b": 47, "experts": 8, "experts_per_token": 8}, "inference": INF}).model.experts == 8
+    assert err({"model": {"params_b": 47, "experts": 8, "experts_per_token": 9}, "inference": INF}) == (
+        "w.toml: model.experts_per_token must be at most model.experts (8), got 9")
+
+
+def test_required_field_messages_and_default_source():
+    with pytest.raises(BadInput) as e:
+        workload_from_dict({"model": {"params_b": 7}, "inference": {"requests_per_day": 1}})
+    assert str(e.value) == "workload: inference.precision is required (weight precision while serving)"
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("Phi", "(closest: phi-4, phi-3-mini, phi-3.5-moe)"),
+    ("llama-3.1-8X", "(closest: llama-3.1-8b, llama-3-8b, llama-3.1-70b)"),
+    ("olmo", "(see the models command)"),
+])
+def test_unknown_library_model_names_the_closest(name, hint):
+    assert err({"model": {"name": name}, "inference": INF}) == (
+        f"w.toml: model.name {_show(name)} is not a model of the library {hint}")

@@ -1,27 +1,28 @@
 """The PDF report's "What to buy" section: the purchase plans side by side, why, the fixes
-for a missed latency target, the lifecycle in energy and the assumptions the plans rest on.
+for a missed latency target, and the assumptions the plans rest on.
 
-Pure text in, HTML out (no Qt): the report lays it out. Every text that comes from files
-(device names, workload names, typed options) is escaped. The rows are `advisor.plan.plan_rows`,
-the same words the GUI's Plans view shows.
+Pure text in, HTML out (no Qt): the report lays it out, splitting the table and the lists
+between rows so no page is left half empty. Every text that comes from files (device names,
+workload names, typed options) is escaped. The rows are `advisor.plan.plan_rows`, the same
+words the GUI's Plans view shows.
 """
 
 from __future__ import annotations
 
 from ui.report.text import esc as _e
+from ui.report.text import table
 
 
 def build(d, b) -> list:
-    html = what_to_buy_html(getattr(d, "plans", None))
-    return [b.html(html)] if html else []
+    return [b.html(h) if isinstance(h, str) else b.flow(*h) for h in what_to_buy_parts(getattr(d, "plans", None))]
 
 
-def what_to_buy_html(result: dict | None) -> str:
-    """The section for an `advisor.plan.plan()` result ('' when there is nothing to plan)."""
+def what_to_buy_parts(result: dict | None) -> list:
+    """HTML strings and (heading, rows, header or None) flows, in order; [] when nothing is planned."""
     from advisor.plan import plan_rows
 
     if not result or not result.get("options"):
-        return ""
+        return []
     plans = result["options"]
     rows = [dict(plan_rows(p)) for p in plans]
     labels: list[str] = []
@@ -29,30 +30,41 @@ def what_to_buy_html(result: dict | None) -> str:
         for label, _ in plan_rows(p):
             if label not in labels:
                 labels.append(label)
-    head = "<tr><th align='left'>Plan</th>" + "".join(f"<th align='right'>{_e(p['label'])}</th>" for p in plans) + "</tr>"
-    body = "".join("<tr><td>" + _e(label) + "</td>"
-                   + "".join(f"<td class='num'>{_e(r.get(label, ''))}</td>" for r in rows) + "</tr>"
-                   for label in labels)
-    out = ["<h2>What to buy</h2>",
-           "<p class='muted'>Each option: N devices hold one copy of the model (a replica); replicas are added "
-           "until the traffic is served at the target utilisation and within the latency target. Owning (what "
-           "must be bought, then electricity and hosting) and renting the same fleet are shown side by side, "
-           "never mixed in one number.</p>",
-           f"<table class='grid' width='100%' cellpadding='3' cellspacing='0'><thead>{head}</thead>{body}</table>"]
+    header = [("Plan", False)] + [(p["label"], True) for p in plans]
+    body = ["<tr><td>" + _e(label) + "</td>"
+            + "".join(f"<td class='num'>{_e(r.get(label, ''))}</td>" for r in rows) + "</tr>"
+            for label in labels]
+    intro = ("<h2>What to buy</h2>"
+             "<p class='muted'>Each option: N devices hold one copy of the model (a replica); replicas are added "
+             "until the traffic is served at the target utilisation and within the latency target. Owning (what "
+             "must be bought, then electricity and hosting) and renting the same fleet are shown side by side, "
+             "never mixed in one number.</p>")
+    out: list = [(intro, body, header)]
     for p in plans:
-        out.append(f"<h3>{_e(p['label'])}</h3><ul>" + "".join(f"<li>{_e(w)}</li>" for w in p["why"]) + "</ul>")
-        fixes = p.get("fixes") or []
-        if fixes:
-            out.append("<p>What fixes the missed latency target:</p><ul>" + "".join(
-                f"<li>{_e(f['change'])}: p{p.get('latency_percentile', 95):g} "
-                f"{(f['request_latency_p_ms'] or 0):,.0f} ms, {'meets it' if f['meets_latency_slo'] else 'still misses'}; "
-                f"buy {f['to_buy']:,}, upfront {_e(_money(f['upfront_usd']))}</li>" for f in fixes) + "</ul>")
+        items = [f"<p>&#8226; {_e(w)}</p>" for w in p["why"]]
+        for f in p.get("fixes") or []:
+            items.append(f"<p>&#8226; fix? {_e(f['change'])}: p{p.get('latency_percentile', 95):g} "
+                         f"{(f['request_latency_p_ms'] or 0):,.0f} ms, "
+                         f"{'meets the target' if f['meets_latency_slo'] else 'still misses it'}; "
+                         f"buy {f['to_buy']:,}, upfront {_e(_money(f['upfront_usd']))}</p>")
         t = p.get("training")
         if t and result.get("phase") == "both":
-            out.append("<p>Training:</p><ul>" + "".join(f"<li>{_e(w)}</li>" for w in t["why"]) + "</ul>")
-    out.append("<h3>What the plans assume</h3><ul>"
-               + "".join(f"<li>{_e(a)}</li>" for a in _assumptions(result)) + "</ul>")
-    return "".join(out)
+            items += [f"<p>&#8226; training: {_e(w)}</p>" for w in t["why"]]
+        out.append((f"<h3>{_e(p['label'])}</h3>", items, None))
+    out.append(("<h3>What the plans assume</h3>", [f"<p>&#8226; {_e(a)}</p>" for a in _assumptions(result)], None))
+    return out
+
+
+def what_to_buy_html(result: dict | None) -> str:
+    """The whole section as one HTML string (for a look at it, and tests)."""
+    html = []
+    for part in what_to_buy_parts(result):
+        if isinstance(part, str):
+            html.append(part)
+        else:
+            prefix, rows, header = part
+            html.append(prefix + (table(header, rows) if header else "".join(rows)))
+    return "".join(html)
 
 
 def _money(x) -> str:
