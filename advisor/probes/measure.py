@@ -89,7 +89,8 @@ def agree(a: dict | Sample, b: dict | Sample) -> bool:
 
 def repeat_until_settled(ctx, run_once: Callable[[], float], work: float, *, min_reps: int = 5,
                          max_reps: int = 400, warmup_s: float = 0.15, warmup_reps: int = 2,
-                         budget_s: float | None = None, after_rep: Callable[[], None] | None = None) -> Sample:
+                         budget_s: float | None = None, after_rep: Callable[[], None] | None = None,
+                         floor_reps: int | None = None) -> Sample:
     """Time `run_once` (which returns the seconds one repetition took) and turn it into a rate.
 
     Args:
@@ -102,6 +103,8 @@ def repeat_until_settled(ctx, run_once: Callable[[], float], work: float, *, min
             `warmup_s` has passed: thread pools start, pages fault in, clocks ramp up.
         budget_s: seconds for the timed repetitions (default: the probe's time left).
         after_rep: called after each timed repetition (progress).
+        floor_reps: repetitions timed even when the probe's budget is spent (default
+            HARD_MIN_REPS); fewer than HARD_MIN_REPS leave the figure flagged as unsettled.
 
     Stops when at least min_reps are timed and the spread of the repetitions is under
     SETTLED_SPREAD (checked from the 8th on, so a lucky start cannot stop it), or when the
@@ -131,7 +134,7 @@ def repeat_until_settled(ctx, run_once: Callable[[], float], work: float, *, min
             break
         if n >= min_reps and time.perf_counter() >= end:
             break
-        if n >= HARD_MIN_REPS and ctx.time_left() <= 0:
+        if n >= (HARD_MIN_REPS if floor_reps is None else floor_reps) and ctx.time_left() <= 0:
             break  # the probe's budget is spent: a slow machine gets fewer repetitions (and a wider spread)
     finite = [r for r in rates if math.isfinite(r)] or [0.0]
     return Sample(median=statistics.median(finite), spread=robust_spread(finite), reps=len(rates),

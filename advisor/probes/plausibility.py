@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from advisor.probes.measure import UNSETTLED_SPREAD
+from advisor.probes.measure import HARD_MIN_REPS, UNSETTLED_SPREAD
 
 #: Over 110% of the theoretical peak: not a real measurement.
 ABOVE_PEAK = 1.10
@@ -80,7 +80,11 @@ def _unsettled(flags: list, prefix: str, measurements) -> None:
         return
     for name, m in measurements.items():
         spread = _num(m.get("spread")) if isinstance(m, dict) else None
-        if spread is not None and spread > UNSETTLED_SPREAD:
+        reps = _num(m.get("reps")) if isinstance(m, dict) else None
+        if reps is not None and reps < HARD_MIN_REPS:
+            flags.append(_flag(f"{prefix}.{name}", reps, "unsettled",
+                               f"only {reps:.0f} repetition(s): the probe's time ran out", HARD_MIN_REPS))
+        elif spread is not None and spread > UNSETTLED_SPREAD:
             flags.append(_flag(f"{prefix}.{name}", spread, "unsettled",
                                f"repetitions spread {spread:.0%} (over {UNSETTLED_SPREAD:.0%}): "
                                "something else was using the machine", UNSETTLED_SPREAD))

@@ -181,3 +181,15 @@ def test_figures_measured_on_a_busy_machine_are_flagged(catalog):
     assert set(flags) == {"cpu.matmul_fp32_gflops", "cpu.latency_by_batch.1.latency_ms",
                           "cpu.latency_by_batch.8.latency_ms"}  # 3.4 <= 2 + 1.5: not busy
     assert flags["cpu.matmul_fp32_gflops"]["reason"] == "measured while the machine was busy (load 8.3 on 2 threads)"
+
+
+def test_too_few_repetitions_are_unsettled(catalog):
+    rep = _cpu_report(measurements={"latency_by_batch.256.latency_ms": {"median": 300.0, "spread": 0.0, "reps": 1}})
+    (f,) = [f for f in check_report(rep, catalog) if f["kind"] == "unsettled"]
+    assert f["figure"] == "cpu.latency_by_batch.256.latency_ms" and "only 1 repetition" in f["reason"]
+
+
+def test_a_spent_budget_still_times_one_repetition_when_asked():
+    calls = itertools.repeat(0.1)
+    s = repeat_until_settled(FakeCtx(time_left=0.0), lambda: next(calls), 1.0, floor_reps=1)
+    assert s.reps == 1

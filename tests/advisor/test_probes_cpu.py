@@ -71,7 +71,12 @@ def test_matmul_figure_is_two_n_cubed_flops_per_timed_call(monkeypatch):
     from advisor.probes import cpu
 
     out = cpu.probe_matmul_fp32(_context(monkeypatch, "cpu.matmul_fp32", 0.5, step=0.02))
-    assert out == {"matmul_fp32_gflops": round(2 * 256**3 / 0.02 / 1e9, 2), "matmul_fp32_size": 256}  # 1.68
+    figure = round(2 * 256**3 / 0.02 / 1e9, 2)  # 1.68
+    assert out["matmul_fp32_gflops"] == figure and out["matmul_fp32_size"] == 256
+    # the median of settled repetitions: every one took 20 ms, so no spread
+    m = out["measurements"]["matmul_fp32_gflops"]
+    assert m["median"] == figure and m["spread"] == 0.0 and m["reps"] >= 3
+    assert out["conditions"]["matmul_fp32"]["threads"] >= 1
 
 
 def test_matmul_grows_the_size_while_calls_are_short(monkeypatch):
