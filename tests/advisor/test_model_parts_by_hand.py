@@ -212,3 +212,35 @@ def test_calibrated_bandwidth_scales_the_engine_by_hand():
     assert est.point["ttft_ms"][0] == pytest.approx(ttft * 1e3, rel=1e-9)
     other = {"another-gpu": Calibration("another-gpu", {"fp16": 0.5}, 0.6, "probe")}
     assert estimate_table(workload(inference={}), gpu(), calibrations=other).calibrated.tolist() == [False]
+
+
+@pytest.mark.parametrize(("changes", "platform"), [
+    ({}, "cuda_datacenter"), ({"segment": "cloud"}, "cuda_datacenter"), ({"segment": "workstation"}, "cuda_consumer"),
+    ({"vendor": "AMD"}, "amd"), ({"vendor": "Intel"}, "intel"), ({"vendor": "Apple"}, "apple"),
+    ({"kind": "cpu"}, "cpu"),
+])
+def test_engine_overhead_follows_the_platform(changes, platform):
+    t = gpu(**changes)
+    assert ENG.platforms(t).tolist() == [platform] and ENG.is_cpu(t).tolist() == [platform == "cpu"]
+    est = estimate_table(workload(inference={}), t)
+    bw_eff = VLLM.bandwidth.point
+    if platform == "cpu":  # CPUs stream DRAM at the host-memory efficiency
+        bw_eff = min(bw_eff, E.HOST_BANDWIDTH_EFFICIENCY.point)
+    tpot = decode_by_hand(bw_eff, VLLM.overhead_s_per_layer[platform].point)
+    assert est.point["tpot_ms"][0] == pytest.approx(tpot * 1e3, rel=1e-9)
+
+
+def test_take_keeps_the_price_notes():
+    t = DeviceTable.from_rows([GPU, {**GPU, "id": "s", "name": "S", "launch_price_usd": math.nan,
+                                     "street_price_usd_low": 7000.0, "street_price_usd_high": 9000.0,
+                                     "street_price_seen": "2025-03", "street_price_basis": "street"}])
+    assert t.price_note.tolist() == ["launch list price", "street price 2025-03: $7,000-$9,000"]
+    assert t.launch_price_usd.tolist() == [30000.0, 8000.0]
+    assert t.take(np.array([1])).price_note.tolist() == ["street price 2025-03: $7,000-$9,000"]
+
+
+def test_overlay_rows_are_marked_in_their_names():
+    from hardware_db.loader import OVERLAY_MARK
+
+    t = DeviceTable.from_rows([GPU, {**GPU, "id": "o", "overlay": True}])
+    assert t.names.tolist() == ["Hand GPU 80GB", "Hand GPU 80GB" + OVERLAY_MARK] and OVERLAY_MARK
