@@ -221,3 +221,65 @@ def find_machine(text: str, runs, catalog, host: str | None = None) -> tuple[str
         raise BadInput(f"--option: {text.strip()[:60]}: none of its probed devices is in the catalog")
     row, cal = opt
     return hits[0]["id"], row, cal
+
+
+#: The id of this machine's CPU as a row of its own when the catalog has no row for it.
+LOCAL_CPU_ID = "this-machine-cpu"
+
+
+def detected_cpu_row(machine, measured_bandwidth_gbps: float | None = None) -> dict | None:
+    """A device row for this machine's CPU when the catalog has no match for it: the peaks that
+    detection derived from the ISA and clock, the detected RAM and (once probed) the measured
+    memory bandwidth. None when the CPU is in the catalog (its own row is used then)."""
+    from hardware_db.loader import _blank_row
+
+    if machine is None or machine.cpu.catalog_id:
+        return None
+    cpu = machine.cpu
+
+    def tf(g):
+        return g / 1000 if g else math.nan
+
+    label = cpu.brand or f"{cpu.cores or '?'}-core {cpu.arch} CPU"
+    row = _blank_row()
+    row.update({
+        "id": LOCAL_CPU_ID, "name": f"This machine: {label}",
+        "vendor": (cpu.vendor or "unknown").replace("GenuineIntel", "Intel").replace("AuthenticAMD", "AMD"),
+        "kind": "cpu", "segment": "workstation", "memory_gb": machine.memory_gb or math.nan, "memory_type": "DDR",
+        "memory_bandwidth_gbps": float(measured_bandwidth_gbps) if measured_bandwidth_gbps else math.nan,
+        "fp32_tflops": tf(cpu.peak_gflops_fp32), "bf16_tflops": tf(cpu.peak_gflops_bf16),
+        "int8_tops": tf(cpu.peak_gops_int8), "source": "detected on this machine",
+        "notes": "Peaks from the detected ISA and clock; bandwidth measured by a probe." if measured_bandwidth_gbps
+        else "Peaks from the detected ISA and clock; run a probe to measure memory bandwidth.",
+    })
+    return row
+
+
+def with_this_machine(catalog, machine, measured_bandwidth_gbps: float | None = None):
+    """`catalog`, plus a row for this machine's CPU when neither its GPUs nor its CPU are in it,
+    so "this machine" can be estimated and planned like any device (DESIGN.md)."""
+    from hardware_db.loader import Catalog
+
+    if machine is None or any(g.catalog_id for g in machine.gpus):
+        return catalog
+    row = detected_cpu_row(machine, measured_bandwidth_gbps)
+    if row is None or row["id"] in catalog.ids():
+        return catalog
+    return Catalog(rows=[*catalog.rows, row], warnings=list(catalog.warnings))
+
+
+def measured_cpu_bandwidth() -> float | None:
+    """This machine's CPU memory bandwidth as its plausible probe runs combine it (None: no run)."""
+    from advisor.calibrations import load_state
+
+    report = load_state().machine_report or {}
+    return _num((report.get("cpu") or {}).get("memory_bandwidth_gbps"))
+
+
+def calibrations_with_this_machine(catalog) -> dict[str, Calibration]:
+    """The stored calibrations, plus those of this machine's CPU row when `catalog` has one
+    (`with_this_machine`), combined from this machine's runs the same way."""
+    from advisor.calibrations import load_state
+
+    local = {LOCAL_CPU_ID: catalog.row(LOCAL_CPU_ID)} if LOCAL_CPU_ID in catalog.ids() else None
+    return dict(load_state(catalog, local_rows=local).calibrations)

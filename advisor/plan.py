@@ -133,6 +133,10 @@ def this_machine_devices(machine=None, catalog=None) -> tuple[str, int, str]:
         return best, n, f"this machine: {n} x {name}"
     if machine.cpu.catalog_id:
         return machine.cpu.catalog_id, 1, f"this machine: {machine.cpu.catalog_name or machine.cpu.brand} (no GPU)"
+    from advisor.machines import LOCAL_CPU_ID
+
+    if catalog is not None and LOCAL_CPU_ID in catalog.ids():  # the detected CPU's row (with_this_machine)
+        return LOCAL_CPU_ID, 1, f"this machine: {machine.cpu.brand or 'its CPU'} (no GPU; peaks from detection)"
     raise BadInput("this machine: neither its GPUs nor its CPU is in the catalog (see `detect`), "
                    "so it cannot be planned; name a device instead")
 

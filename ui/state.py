@@ -11,7 +11,6 @@ recompute.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,13 +18,13 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from advisor.errors import BadInput
+from advisor.machines import LOCAL_CPU_ID
 
 log = logging.getLogger(__name__)
 
 DEBOUNCE_MS = 30
 MAX_COMPARE = 4
 PLANNED_TOP = 25  # ranked devices whose purchase plan the recommendations table shows
-LOCAL_CPU_ID = "this-machine-cpu"
 
 
 def error_path(message: str) -> str:
@@ -234,26 +233,10 @@ class AppState(QObject):
     def local_cpu_row(self) -> dict | None:
         """A row for this machine's CPU when the catalog has no match for it: detected peaks,
         detected RAM and (once probed) the measured memory bandwidth."""
-        m = self.machine
-        if m is None or m.cpu.catalog_id:
-            return None
-        cpu = m.cpu
+        from advisor.machines import detected_cpu_row
+
         measured_bw = (self.probe_report or {}).get("cpu", {}).get("memory_bandwidth_gbps")
-
-        def tf(g):
-            return g / 1000 if g else math.nan
-
-        label = cpu.brand or f"{cpu.cores or '?'}-core {cpu.arch} CPU"
-        return {
-            "id": LOCAL_CPU_ID, "name": f"This machine: {label}",
-            "aliases": (), "vendor": (cpu.vendor or "unknown").replace("GenuineIntel", "Intel").replace("AuthenticAMD", "AMD"),
-            "kind": "cpu", "segment": "workstation", "memory_gb": m.memory_gb, "memory_type": "DDR",
-            "memory_bandwidth_gbps": float(measured_bw) if measured_bw else math.nan,
-            "fp32_tflops": tf(cpu.peak_gflops_fp32), "bf16_tflops": tf(cpu.peak_gflops_bf16),
-            "int8_tops": tf(cpu.peak_gops_int8), "source": "detected on this machine",
-            "notes": "Peaks from the detected ISA and clock; bandwidth measured by a probe." if measured_bw
-            else "Peaks from the detected ISA and clock; run a probe to measure memory bandwidth.",
-        }
+        return detected_cpu_row(self.machine, measured_bw)
 
     def local_ids(self) -> dict[str, str]:
         """device id -> label for the rows that are this machine."""

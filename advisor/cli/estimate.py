@@ -32,8 +32,8 @@ def run(args) -> int:
         raise BadInput(f"--count must be a whole number from 1 to 100000, got {args.count}")
     wl = load_workload_for(args)  # before the numpy imports: a bad file is reported at once
 
-    from advisor.calibrations import stored_calibrations
     from advisor.cli import print_json
+    from advisor.machines import calibrations_with_this_machine
     from advisor.model.devices import device_table
     from advisor.model.estimate import estimate_table
     from advisor.plan import _is_this_machine, this_machine_devices
@@ -43,7 +43,13 @@ def run(args) -> int:
     if _is_this_machine(args.device):
         # The detected machine: its GPUs (all of them, unless --count says otherwise), calibrated
         # by its own stored probe runs where there are any.
-        device_id, n, machine_text = this_machine_devices(None, cat)
+        from advisor.detect import detect_machine
+        from advisor.machines import measured_cpu_bandwidth, with_this_machine
+
+        # the full detection (py-cpuinfo, ~1 s): the CPU's brand and ISA give its peaks
+        machine = detect_machine(cat)
+        cat = with_this_machine(cat, machine, measured_cpu_bandwidth())
+        device_id, n, machine_text = this_machine_devices(machine, cat)
         row = cat.row(device_id)
         count = count or n
     else:
@@ -58,7 +64,7 @@ def run(args) -> int:
         count = args.count
     table = device_table(cat)
     idx = int((table.ids == row["id"]).nonzero()[0][0])
-    est = estimate_table(wl, table.take([idx]), count=count, calibrations=stored_calibrations(cat))
+    est = estimate_table(wl, table.take([idx]), count=count, calibrations=calibrations_with_this_machine(cat))
     rec = est.record(0)
     rec["workload"] = wl.name
     if machine_text:

@@ -39,9 +39,13 @@ def run(args) -> int:
         raise BadInput(f"--top must be from 1 to 100, got {args.top}")
     wl = load_workload_for(args)
 
-    from advisor.calibrations import stored_calibrations
     from advisor.cli import print_json
-    from advisor.machines import is_machine_text
+    from advisor.machines import (
+        calibrations_with_this_machine,
+        is_machine_text,
+        measured_cpu_bandwidth,
+        with_this_machine,
+    )
     from advisor.plan import format_plan, parse_option, parse_owned, parse_prices, plan
 
     cat = load_catalog_for(args)
@@ -49,8 +53,10 @@ def run(args) -> int:
     if any(_mentions_machine(t) for t in [*args.option, *args.own]):
         from advisor.detect import detect_machine
 
-        machine = detect_machine(cat, fast=True)
-    calibrations = stored_calibrations(cat)
+        # the full detection (py-cpuinfo, ~1 s): the CPU's brand and ISA give its peaks
+        machine = detect_machine(cat)
+        cat = with_this_machine(cat, machine, measured_cpu_bandwidth())
+    calibrations = calibrations_with_this_machine(cat)
     options, machine_rows = [], []
     for t in args.option:
         if is_machine_text(t):  # a machine of the probe history (this one or an imported one)
