@@ -72,41 +72,17 @@ def _median_error(ratios) -> float:
 
 
 def training_hours_ratios() -> list[tuple[str, float]]:
-    """Llama 2 GPU-hours from the model cards (2048 A100s assumed, as test_model_accuracy does)."""
-    from advisor.model.estimate import estimate_table
-    from advisor.workload import workload_from_dict
+    """Llama 2 GPU-hours, the same rows and arithmetic as test_model_accuracy."""
     from tests.advisor import reference as R
 
-    by_model = {r["model"]: r for r in R.rows("training") if r["unit"].startswith("GPU-hours")}
-    out = []
-    for model in ("Llama-2-7B", "Llama-2-13B", "Llama-2-70B"):
-        r = by_model[model]
-        dev, _ = R.device(r["device"])
-        w = workload_from_dict({"model": R.model_fields(r), "training": {"precision": "bf16", "tokens": 2e12,
-                                                                        "seq_len": 4096, "devices": 2048}})
-        out.append((model, estimate_table(w, dev).point["device_hours"][0] / float(r["measured_value"])))
-    return out
+    return R.training_hours_ratios()
 
 
 def training_throughput_ratios() -> list[float]:
-    """MosaicML llm-foundry tokens/s per GPU (bf16), as test_model_accuracy computes them."""
-    from advisor.model.estimate import estimate_table
-    from advisor.workload import workload_from_dict
+    """MosaicML llm-foundry tokens/s per GPU (bf16), the same rows and arithmetic as test_model_accuracy."""
     from tests.advisor import reference as R
 
-    out = []
-    for r in R.rows("training"):
-        if r["unit"] != "tokens/s/GPU" or r["precision"] != "bf16" or not r["prompt_tokens"]:
-            continue
-        dev, _ = R.device(r["device"])
-        gpus = int(r["batch_size"])
-        ckpt = "act. ckpt" in r["notes"] and "no act. ckpt" not in r["notes"]
-        w = workload_from_dict({"model": R.model_fields(r), "training": {
-            "precision": "bf16", "tokens": 1e10, "seq_len": int(r["prompt_tokens"]), "devices": gpus,
-            "activation_checkpointing": ckpt}})
-        p = estimate_table(w, dev).point
-        out.append(1e10 / (p["time_hours"][0] * 3600) / gpus / float(r["measured_value"]))
-    return out
+    return R.training_throughput_ratios()
 
 
 ENGINE_NAMES = {"llama.cpp": "llama.cpp", "mlc": "MLC", "exllamav2": "ExLlamaV2", "mlx": "MLX",

@@ -200,3 +200,38 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# Published GPU-hours; Llama 2 trained on Meta's clusters of ~2000 A100s (the model card
+# gives GPU-hours only: 2048 is the count assumed here).
+TRAINING_RUNS = [("Llama-2-7B", 2048), ("Llama-2-13B", 2048), ("Llama-2-70B", 2048)]
+
+
+def training_hours_ratios() -> list[tuple[str, float]]:
+    """(model, predicted / published GPU-hours) for the Llama 2 runs of TRAINING_RUNS."""
+    by_model = {r["model"]: r for r in rows("training") if r["unit"].startswith("GPU-hours")}
+    out = []
+    for model, gpus in TRAINING_RUNS:
+        r = by_model[model]
+        dev, _ = device(r["device"])
+        w = workload_from_dict({"model": model_fields(r), "training": {"precision": "bf16", "tokens": 2e12,
+                                                                      "seq_len": 4096, "devices": gpus}})
+        out.append((model, estimate_table(w, dev).point["device_hours"][0] / float(r["measured_value"])))
+    return out
+
+
+def training_throughput_ratios() -> list[float]:
+    """Predicted / measured tokens/s per GPU of the MosaicML llm-foundry rows (bf16)."""
+    out = []
+    for r in rows("training"):
+        if r["unit"] != "tokens/s/GPU" or r["precision"] != "bf16" or not r["prompt_tokens"]:
+            continue
+        dev, _ = device(r["device"])
+        gpus = int(r["batch_size"])
+        ckpt = "act. ckpt" in r["notes"] and "no act. ckpt" not in r["notes"]
+        w = workload_from_dict({"model": model_fields(r), "training": {
+            "precision": "bf16", "tokens": 1e10, "seq_len": int(r["prompt_tokens"]), "devices": gpus,
+            "activation_checkpointing": ckpt}})
+        p = estimate_table(w, dev).point
+        out.append(1e10 / (p["time_hours"][0] * 3600) / gpus / float(r["measured_value"]))
+    return out
