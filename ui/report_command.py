@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from advisor.cli.common import add_catalog_arg, add_workload_args, examples, load_workload_for
+from advisor.cli.common import add_catalog_arg, add_plan_args, add_workload_args, examples, load_workload_for
 from advisor.errors import BadInput
 
 
@@ -28,12 +28,7 @@ def register(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE.pdf", help="the PDF to write (replaced atomically)")
     p.add_argument("--device", action="append", default=[], metavar="DEV",
                    help="a device to compare as well as the top candidates (repeatable; id, name or alias)")
-    p.add_argument("--option", action="append", default=[], metavar="'[N x] DEVICE'",
-                   help="an option for the 'What to buy' section, e.g. '2x rtx 4090' or 'this machine' (repeatable)")
-    p.add_argument("--own", action="append", default=[], metavar="'[N x] DEVICE'",
-                   help="hardware you already have, e.g. '1x rtx 4090' (repeatable)")
-    p.add_argument("--price", action="append", default=[], metavar="DEVICE=USD",
-                   help="a purchase price for the plans (repeatable)")
+    add_plan_args(p, "an option for the 'What to buy' section, e.g. '2x rtx 4090' or 'this machine' (repeatable)")
     p.add_argument("--page-size", default="A4", metavar="A4|Letter", help="paper size (default A4)")
     add_catalog_arg(p)
     p.set_defaults(func=run)

@@ -52,3 +52,12 @@ def load_workload_for(args):
     if getattr(args, "workload", None):
         return load_workload(args.workload, overrides)
     raise BadInput("one of --workload FILE or --preset NAME is required")
+
+
+def add_plan_args(p, option_help: str) -> None:
+    """--option / --own / --price as `plan` and `report` take them (DESIGN.md, Plans)."""
+    p.add_argument("--option", action="append", default=[], metavar="'[N x] DEVICE'", help=option_help)
+    p.add_argument("--own", action="append", default=[], metavar="'[N x] DEVICE'",
+                   help="hardware you already have, e.g. '1x rtx 4090' (repeatable)")
+    p.add_argument("--price", action="append", default=[], metavar="DEVICE=USD",
+                   help="a purchase price, filling a missing one or replacing the catalog's (repeatable)")

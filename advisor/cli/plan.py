@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from advisor.cli.common import add_catalog_arg, add_workload_args, examples, load_catalog_for, load_workload_for
+from advisor.cli.common import (
+    add_catalog_arg,
+    add_plan_args,
+    add_workload_args,
+    examples,
+    load_catalog_for,
+    load_workload_for,
+)
 from advisor.errors import BadInput
 
 
@@ -21,13 +28,8 @@ def register(sub) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_workload_args(p)
-    p.add_argument("--option", action="append", default=[], metavar="'[N x] DEVICE'",
-                   help="an option to plan, e.g. '2x rtx 4090', 'this machine', or 'machine:HOST' (a machine of the "
-                        "probe history, priced with its own measured figures) (repeatable)")
-    p.add_argument("--own", action="append", default=[], metavar="'[N x] DEVICE'",
-                   help="hardware you already have, e.g. '1x rtx 4090' (repeatable)")
-    p.add_argument("--price", action="append", default=[], metavar="DEVICE=USD",
-                   help="a purchase price, filling a missing one or replacing the catalog's (repeatable)")
+    add_plan_args(p, "an option to plan, e.g. '2x rtx 4090', 'this machine', or 'machine:HOST' (a machine of "
+                     "the probe history, priced with its own measured figures) (repeatable)")
     p.add_argument("--top", type=int, default=3, metavar="N", help="without --option: plan the top N devices (default 3)")
     p.add_argument("--json", action="store_true", help="print the plans as JSON")
     add_catalog_arg(p)
