@@ -49,10 +49,10 @@ def _pct(eff: dict, key: str) -> str:
 
 
 def _spread(cpu: dict, key: str) -> str:
-    m = (cpu.get("measurements") or {}).get(key)
-    if not isinstance(m, dict) or not isinstance(m.get("spread"), (int, float)):
-        return ""
-    return f" ±{m['spread'] * 100:.0f}% ({m.get('reps', '?')} reps)"
+    from advisor.probes.repeatability import describe_spread
+
+    text = describe_spread((cpu.get("measurements") or {}).get(key))
+    return f" {text}" if text else ""
 
 
 def print_summary(report: dict, out=None) -> None:
@@ -72,10 +72,14 @@ def print_summary(report: dict, out=None) -> None:
         w(f"  ran on {cond.get('threads', '?')} threads at {cond.get('clock_ghz', '?')} GHz (reported clock)\n")
     lat = cpu.get("latency_by_batch") or {}
     if lat:
-        w("  MLP block   batch   latency ms   samples/s   utilisation\n")
+        from advisor.probes.repeatability import stated_spread
+
+        w("  MLP block   batch   latency ms   ±stated   samples/s   utilisation\n")
         for batch, e in lat.items():
             util = e.get("utilisation")
-            w(f"              {batch:>5} {_fmt(e.get('latency_ms'), 2):>12} {_fmt(e.get('samples_per_s'), 0):>11}"
+            s = stated_spread((cpu.get("measurements") or {}).get(f"latency_by_batch.{batch}.latency_ms"))
+            w(f"              {batch:>5} {_fmt(e.get('latency_ms'), 2):>12} "
+              f"{(f'±{s * 100:.0f}%' if s is not None else '-'):>9} {_fmt(e.get('samples_per_s'), 0):>11}"
               f" {(f'{util * 100:.0f}%' if isinstance(util, (int, float)) else '-'):>13}\n")
     for g in report.get("gpus") or []:
         geff = g.get("efficiency") or {}
@@ -134,9 +138,26 @@ def _apply(args) -> int:
     return 0
 
 
+def _annotate_without_saving(data: dict) -> None:
+    """Run-to-run spreads from the history when there is one, without creating or writing it."""
+    from advisor.history import FILE_NAME, History
+    from advisor.paths import data_dir
+    from advisor.probes.repeatability import annotate, annotate_from_history
+
+    if (data_dir() / FILE_NAME).is_file():
+        try:
+            with History() as history:
+                annotate_from_history(data, history)
+                return
+        except Exception:  # --no-save: the run is shown all the same, with the priors' ranges
+            pass
+    annotate(data, [])
+
+
 def run(args) -> int:
     from advisor.cli import print_json
     from advisor.history import History, HistoryError
+    from advisor.probes.repeatability import annotate, annotate_from_history
 
     if args.apply_run is not None or args.unapply_run is not None:
         return _apply(args)
@@ -176,16 +197,23 @@ def run(args) -> int:
     if show_progress:
         getattr(sys.stderr, "write_control", sys.stderr.write)("\r" + " " * 70 + "\r")
     data = report.to_dict()
-    if not args.no_save:
+    if args.no_save:
+        _annotate_without_saving(data)
+    else:
+        annotated = False
         try:
             with History() as history:
                 for w in history.warnings:
                     print(f"warning: {w}", file=sys.stderr)
-                data["history_run_id"] = history.add_run(report.to_dict())
+                annotate_from_history(data, history)  # ranges that take in this machine's run-to-run spread
+                annotated = True
+                data["history_run_id"] = history.add_run(data)
         except HistoryError as e:
             from advisor.history import keep_unsaved_run
 
-            kept = keep_unsaved_run(report.to_dict())
+            if not annotated:
+                annotate(data, [])  # the history could not be opened: the priors' run-to-run spreads
+            kept = keep_unsaved_run(data)
             print(f"warning: {e}" + (f"; the run is kept in {kept} (store it later with probe --import)"
                                      if kept else ""), file=sys.stderr)
     if args.json:

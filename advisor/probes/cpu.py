@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -50,11 +51,84 @@ def timed(fn):
     return run
 
 
-def run_conditions() -> dict:
+class CpuShareWatch:
+    """How much of the CPUs this process may use went to someone else while a probe ran.
+
+    The load average (sampled once, smoothed over a minute) misses short bursts and cannot see
+    the hypervisor: on a VM, another tenant's work shows up only as *steal* time. So the probe
+    reads the CPU time counters of its usable CPUs at its start and end (psutil, /proc/stat on
+    Linux) and this process's own CPU time: what was busy, or stolen, beyond our own use was
+    taken by others. Measured here: a quick run whose fp32 matmul came out at half the usual
+    rate (102 vs 185 GFLOP/s, benchmarks/results/cpu_repeat_2vcpu_run_to_run.json) ran with a
+    load average of 0.5: the load average could not tell.
+    """
+
+    def __init__(self):
+        self.wall0 = time.perf_counter()
+        self.own0 = _own_cpu_s()
+        self.cpus0 = _cpu_times()
+
+    def shares(self) -> dict:
+        """{'others_cpu_share', 'steal_share'} as fractions of the usable CPUs' time since the
+        start (rounded; empty where the OS gives no per-CPU counters)."""
+        cpus1 = _cpu_times()
+        wall = time.perf_counter() - self.wall0
+        if self.cpus0 is None or cpus1 is None or wall <= 0:
+            return {}
+        capacity = wall * len(cpus1)
+        busy = sum(b.busy - a.busy for a, b in zip(self.cpus0, cpus1))
+        steal = sum(b.steal - a.steal for a, b in zip(self.cpus0, cpus1))
+        own = _own_cpu_s() - self.own0
+        # The counters tick at 100 Hz: a share over a probe of a second or two is +/- a few %.
+        others = max(0.0, busy - own) + max(0.0, steal)
+        return {"others_cpu_share": round(min(1.0, others / capacity), 3),
+                "steal_share": round(min(1.0, max(0.0, steal) / capacity), 3)}
+
+
+@dataclass(frozen=True)
+class _CpuTime:
+    busy: float
+    steal: float
+
+
+def _own_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+def _cpu_times() -> list[_CpuTime] | None:
+    """Busy and stolen seconds of each CPU this process may use (None where unknown)."""
+    try:
+        import psutil
+
+        per = psutil.cpu_times(percpu=True)
+    except Exception:  # psutil missing, or no per-CPU counters (some containers)
+        return None
+    try:
+        usable = sorted(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        usable = list(range(len(per)))
+    out = []
+    for i in usable:
+        if i >= len(per):
+            continue
+        t = per[i]
+        idle = t.idle + getattr(t, "iowait", 0.0)
+        steal = getattr(t, "steal", 0.0)
+        total = sum(t)
+        guest = getattr(t, "guest", 0.0) + getattr(t, "guest_nice", 0.0)  # already inside user/nice
+        out.append(_CpuTime(busy=total - guest - idle - steal, steal=steal))
+    return out or None
+
+
+def run_conditions(watch: CpuShareWatch | None = None) -> dict:
     """Threads and clocks while a probe runs: usable CPUs, BLAS thread settings the user made,
-    and the current core clock psutil reports (GHz; None where the OS does not say)."""
+    the current core clock psutil reports (GHz; None where the OS does not say) and, given the
+    `CpuShareWatch` started with the probe, how much CPU time others took meanwhile."""
     out: dict = {"threads": usable_cpus(),
                  "blas_env": {k: os.environ[k] for k in BLAS_THREAD_VARS if k in os.environ}}
+    if watch is not None:
+        out.update(watch.shares())
     try:  # how busy the machine was: a load above the thread count means shared cores
         out["load_avg_1min"] = round(os.getloadavg()[0], 2)
     except (AttributeError, OSError):  # Windows has no load average
@@ -75,6 +149,7 @@ def run_conditions() -> dict:
 
 def _matmul(ctx, dtype, key: str) -> dict:
     """Median GFLOP/s of square matmuls at the size where one call takes ~MIN_CALL_S."""
+    watch = CpuShareWatch()
     rng = np.random.default_rng(0)
     n = 256
     while True:
@@ -95,7 +170,7 @@ def _matmul(ctx, dtype, key: str) -> dict:
 
     s = repeat_until_settled(ctx, timed(lambda: np.matmul(a, b, out=c)), flops / 1e9, after_rep=progress)
     return {f"{key}_gflops": round(s.median, 2), f"{key}_size": n,
-            "measurements": {f"{key}_gflops": s.to_dict(2)}, "conditions": {key: run_conditions()}}
+            "measurements": {f"{key}_gflops": s.to_dict(2)}, "conditions": {key: run_conditions(watch)}}
 
 
 def probe_matmul_fp32(ctx) -> dict:
@@ -123,6 +198,7 @@ def probe_memory_bandwidth(ctx) -> dict:
     and the array split over all usable CPUs (threads; numpy releases the GIL while it copies);
     the larger median is the machine's figure, both are reported.
     """
+    watch = CpuShareWatch()
     nbytes = min(STREAM_ARRAY_BYTES, _available_bytes() // 8)
     n = max(1, nbytes // 8)
     src = np.empty(n, dtype=np.float64)
@@ -163,7 +239,7 @@ def probe_memory_bandwidth(ctx) -> dict:
             "used": best,
         },
         "measurements": {"memory_bandwidth_gbps": samples[best].to_dict(2)},
-        "conditions": {"memory_bandwidth": run_conditions()},
+        "conditions": {"memory_bandwidth": run_conditions(watch)},
     }
 
 
@@ -186,6 +262,7 @@ def probe_latency_by_batch(ctx) -> dict:
     batches fill them at the cost of latency. Each latency is the median of settled
     repetitions. Utilisation is against the measured fp32 matmul rate of this run when there
     is one."""
+    watch = CpuShareWatch()
     d = MLP_HIDDEN
     rng = np.random.default_rng(1)
     w1 = rng.standard_normal((d, 4 * d), dtype=np.float32) * np.float32(0.02)
@@ -236,4 +313,4 @@ def probe_latency_by_batch(ctx) -> dict:
             "latency_model": {"kind": "transformer MLP block", "d_model": d, "d_ff": 4 * d,
                               "precision": "fp32", "flops_per_sample": flops_per_sample,
                               "weight_bytes": 2 * d * 4 * d * 4},
-            "measurements": measurements, "conditions": {"latency_by_batch": run_conditions()}}
+            "measurements": measurements, "conditions": {"latency_by_batch": run_conditions(watch)}}

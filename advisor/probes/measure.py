@@ -9,7 +9,8 @@ The spread is the robust relative standard deviation, 1.4826 x MAD / median (the
 scaled to match a normal distribution's standard deviation), so one stray sample (another
 process taking a core for 100 ms) does not inflate it. A figure's stated range is
 median x (1 +/- 2 x spread), about 95% for normal noise; two runs agree when their ranges
-overlap.
+overlap. A run's own spread understates how far the next run moves: the stated spread also
+takes in this machine's run-to-run spread (`advisor.probes.repeatability`).
 """
 
 from __future__ import annotations
@@ -76,11 +77,16 @@ def stated_range(median: float, spread: float) -> tuple[float, float]:
 
 
 def agree(a: dict | Sample, b: dict | Sample) -> bool:
-    """True when two measurements of one figure agree within their stated spreads."""
+    """True when two measurements of one figure agree within their stated spreads (a
+    measurement dict's `stated_spread`, which includes the run-to-run spread, when it has one:
+    `advisor.probes.repeatability`)."""
     def rng(x):
         if isinstance(x, Sample):
             return stated_range(x.median, x.spread)
-        return stated_range(float(x["median"]), float(x.get("spread") or 0.0))
+        s = x.get("stated_spread")
+        if not isinstance(s, (int, float)):
+            s = x.get("spread") or 0.0
+        return stated_range(float(x["median"]), float(s))
 
     lo_a, hi_a = rng(a)
     lo_b, hi_b = rng(b)

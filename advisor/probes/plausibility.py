@@ -7,7 +7,8 @@ A figure is flagged (and never used to calibrate anything) when
   shared or misconfigured device, or a file someone edited),
 - its repetitions never settled (spread above `measure.UNSETTLED_SPREAD`: another program
   was using the machine), or the machine was busy while it ran (load average well above the
-  probe's threads),
+  probe's threads, or over BUSY_OTHERS_SHARE of the CPUs' time taken by other programs or,
+  on a VM, stolen by the hypervisor while the probe ran),
 - it contradicts another figure of the same run: a bigger batch that finishes a call faster
   than a smaller one (more work on the same weights cannot take less time), or a batch whose
   FLOP rate exceeds the peak (faster per sample than physics allows).
@@ -44,6 +45,11 @@ ABOVE_TDP = 1.25
 #: than this was measured on a busy machine (other programs held the cores: on this project's
 #: 2-vCPU box at load 7-10, fp32 matmul ranged 0.4-180 GFLOP/s between runs): flagged.
 BUSY_LOAD_MARGIN = 1.5
+#: Share of the usable CPUs' time that others took (other programs, or a hypervisor's steal)
+#: while a figure was measured, above which the figure is flagged busy: a quarter of the
+#: machine gone elsewhere slows an all-core matmul or copy by about that much, far beyond the
+#: few % of run-to-run spread a quiet machine shows (`cpu.CpuShareWatch`).
+BUSY_OTHERS_SHARE = 0.25
 
 
 def _num(v) -> float | None:
@@ -103,15 +109,22 @@ def _busy(flags: list, cpu: dict) -> None:
         if not isinstance(cond, dict):
             continue
         load, threads = _num(cond.get("load_avg_1min")), _num(cond.get("threads"))
-        if load is None or not threads or load <= threads + BUSY_LOAD_MARGIN:
+        others, steal = _num(cond.get("others_cpu_share")), _num(cond.get("steal_share"))
+        if load is not None and threads and load > threads + BUSY_LOAD_MARGIN:
+            value, limit = load, threads + BUSY_LOAD_MARGIN
+            reason = f"measured while the machine was busy (load {load:.1f} on {threads:.0f} threads)"
+        elif others is not None and others > BUSY_OTHERS_SHARE:
+            value, limit = others, BUSY_OTHERS_SHARE
+            who = "the hypervisor gave to other guests" if steal is not None and steal > others / 2 \
+                else "other programs used"
+            reason = f"measured while {who} {others:.0%} of this machine's CPU time"
+        else:
             continue
         names = _CONDITION_FIGURES.get(probe)
         if names is None and probe == "latency_by_batch":
             names = [f"latency_by_batch.{b}.latency_ms" for b in (cpu.get("latency_by_batch") or {})]
         for name in names or []:
-            flags.append(_flag(f"cpu.{name}", load, "busy",
-                               f"measured while the machine was busy (load {load:.1f} on {threads:.0f} threads)",
-                               threads + BUSY_LOAD_MARGIN))
+            flags.append(_flag(f"cpu.{name}", value, "busy", reason, limit))
 
 
 def _latency(flags: list, prefix: str, lat, peak_gflops, ceiling_gflops) -> None:

@@ -81,8 +81,10 @@ def _note(report: dict, key: str) -> str:
         idx = int(section[5:-1])
         gpus = report.get("gpus") or []
         m = ((gpus[idx] if idx < len(gpus) else {}).get("measurements") or {}).get(name)
-    if isinstance(m, dict) and isinstance(m.get("spread"), (int, float)):
-        parts.append(f"±{m['spread'] * 100:.0f}% over {m.get('reps', '?')} reps")
+    from advisor.probes.repeatability import describe_spread
+
+    if text := describe_spread(m):
+        parts.append(text)
     c = (report.get("combined_figures") or {}).get(key)
     if isinstance(c, dict) and c.get("runs"):
         parts.append(f"median of run(s) {', '.join(map(str, c['runs']))}")
