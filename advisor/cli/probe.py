@@ -67,6 +67,8 @@ def print_summary(report: dict, out=None) -> None:
       f"{_pct(eff, 'fp64')}\n")
     w(f"  memory bandwidth  {_fmt(cpu.get('memory_bandwidth_gbps'))} GB/s (read + write)"
       f"{_spread(cpu, 'memory_bandwidth_gbps')}{_pct(eff, 'memory_bandwidth')}\n")
+    if cpu.get("peak_source") and eff:
+        w(f"  % of peak against: {cpu['peak_source']}\n")
     cond = next(iter((cpu.get("conditions") or {}).values()), None)
     if isinstance(cond, dict):
         w(f"  ran on {cond.get('threads', '?')} threads at {cond.get('clock_ghz', '?')} GHz (reported clock)\n")

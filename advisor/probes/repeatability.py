@@ -45,6 +45,9 @@ HISTORY_RUNS = 10
 #: Earlier runs needed before the machine's own spread replaces the prior: the MAD of fewer
 #: medians is too noisy (of three values it is often near zero).
 MIN_HISTORY_RUNS = 5
+#: A run further than this many run-to-run spreads from the machine's recent median is noted
+#: as unusual (3: under 0.3% of runs for normal noise, so a note means something happened).
+UNUSUAL_SPREADS = 3.0
 
 
 def figure_kind(name: str) -> str:
@@ -144,7 +147,34 @@ def annotate(report: dict, earlier_reports: list[dict], catalog=None) -> dict:
             m["run_to_run_spread"] = round(r2r, 4)
             m["run_to_run_basis"] = basis
             m["stated_spread"] = round(max(within, r2r, MIN_STATED_SPREAD), 4)
+            note = unusual_for_this_machine(float(m["median"]), history.get(_figure_path(prefix, name), []), r2r)
+            if note:
+                m["unusual"] = note
+            else:
+                m.pop("unusual", None)
     return report
+
+
+def unusual_for_this_machine(median: float, earlier: list[float], run_to_run: float) -> str | None:
+    """A note when `median` lies outside this machine's record: more than UNUSUAL_SPREADS
+    run-to-run spreads from the median of its last runs (at least MIN_HISTORY_RUNS of them).
+
+    Only a note, never a plausibility flag: a machine that really changed (a BIOS setting, a
+    driver, new memory) would otherwise have every new run flagged and its record frozen. The
+    calibration's median over recent runs already keeps one odd run from moving the estimates.
+    """
+    import statistics
+
+    values = [v for v in earlier[:HISTORY_RUNS] if v is not None and v > 0]
+    if len(values) < MIN_HISTORY_RUNS or median <= 0:
+        return None
+    ref = statistics.median(values)
+    ratio = median / ref
+    if abs(ratio - 1) <= UNUSUAL_SPREADS * max(run_to_run, MIN_STATED_SPREAD):
+        return None
+    side = "above" if ratio > 1 else "below"
+    return (f"unusual for this machine: {abs(ratio - 1):.0%} {side} the median of its last {len(values)} runs "
+            f"({ref:.4g}); run it again")
 
 
 def stated_spread(m: dict) -> float | None:
@@ -165,7 +195,10 @@ def describe_spread(m) -> str:
     s = _num(m.get("stated_spread"))
     if s is None:
         return within
-    return f"±{s * 100:.0f}% (run to run: {m.get('run_to_run_basis', '?')}; this run {within})"
+    text = f"±{s * 100:.0f}% (run to run: {m.get('run_to_run_basis', '?')}; this run {within})"
+    if isinstance(m.get("unusual"), str):
+        text += f"; {m['unusual'][:200]}"
+    return text
 
 
 def earlier_local_reports(runs, report: dict, host: str | None = None) -> list[dict]:

@@ -345,6 +345,12 @@ def attach_efficiency(report: ProbeReport, catalog=None) -> None:
         if r is not None:
             eff["fp32"] = r
             report.cpu["peak_source"] = "theoretical peak from detection"
+            clock = cpu_hw.get("peak_clock_ghz")
+            if cpu_hw.get("peak_clock_source") != "max boost" and isinstance(clock, (int, float)):
+                # VMs and some OSes report only the base clock: the cores may boost past it, so
+                # an efficiency over 100% here means they did, not that the probe is wrong
+                report.cpu["peak_source"] += (f" at the reported {clock:.2f} GHz clock (no boost clock reported; "
+                                              f"the cores may run faster)")
     if report.cpu or eff:
         report.cpu["efficiency"] = eff
 

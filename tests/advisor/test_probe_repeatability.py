@@ -267,3 +267,17 @@ def test_figures_measured_while_others_took_the_cpus_are_flagged(catalog):
     assert flags == {
         "cpu.matmul_fp32_gflops": "measured while other programs used 32% of this machine's CPU time",
         "cpu.memory_bandwidth_gbps": "measured while the hypervisor gave to other guests 40% of this machine's CPU time"}
+
+
+def test_a_run_far_off_this_machines_record_is_noted_not_flagged(catalog):
+    earlier = [_report(fp32=v) for v in (196.0, 201.0, 193.0, 199.0, 197.0, 200.0)]
+    m = annotate(_report(fp32=102.8), earlier, catalog)["cpu"]["measurements"]["matmul_fp32_gflops"]
+    assert m["unusual"] == "unusual for this machine: 48% below the median of its last 6 runs (198); run it again"
+    assert "run it again" in describe_spread(m)
+    # it still counts in the record (a machine that really changed must not freeze its history)
+    later = annotate(_report(fp32=200.0), [_report(fp32=102.8)] + earlier, catalog)
+    assert later["cpu"]["measurements"]["matmul_fp32_gflops"]["run_to_run_basis"] == "7 earlier runs here"
+    # an ordinary run, and a run with too little record, get no note
+    assert "unusual" not in annotate(_report(fp32=204.0), earlier, catalog)["cpu"]["measurements"]["matmul_fp32_gflops"]
+    assert "unusual" not in annotate(_report(fp32=102.8), earlier[:4], catalog)["cpu"]["measurements"][
+        "matmul_fp32_gflops"]

@@ -113,3 +113,18 @@ def test_gpu_calibration_from_h200_reference_figures():
     assert cal.bandwidth_efficiency == pytest.approx(4271.0 / row["memory_bandwidth_gbps"], abs=1e-3)
     with pytest.raises(BadInput, match="no figures measured on"):
         calibration_from_report({"cpu": {}, "gpus": []}, row)
+
+
+def test_a_peak_at_the_reported_clock_says_the_cores_may_boost_past_it():
+    """A VM that reports only its 2.6 GHz base clock: 196 GFLOP/s is 118% of that peak, and the
+    report says why such a figure is possible rather than leaving '118% of peak' unexplained."""
+    machine = {"hostname": "h", "cpu": {"brand": "AMD EPYC", "peak_gflops_fp32": 166.2, "peak_clock_ghz": 2.596,
+                                        "peak_clock_source": "highest reported clock"}, "gpus": []}
+    probes = [Probe("detect", lambda ctx: machine, 0.1, target="machine"),
+              Probe("figures", lambda ctx: {"matmul_fp32_gflops": 196.0}, 0.1)]
+    d = run_probes(True, probes=probes).to_dict()
+    assert d["cpu"]["efficiency"] == {"fp32": 1.1793}
+    assert d["cpu"]["peak_source"] == ("theoretical peak from detection at the reported 2.60 GHz clock "
+                                       "(no boost clock reported; the cores may run faster)")
+    machine["cpu"]["peak_clock_source"] = "max boost"
+    assert run_probes(True, probes=probes).to_dict()["cpu"]["peak_source"] == "theoretical peak from detection"
