@@ -108,8 +108,11 @@ def machine_columns(runs, catalog=None, host: str | None = None) -> list[dict]:
 
 def side_by_side(runs, catalog=None, host: str | None = None) -> dict:
     """{"columns": machine_columns(...), "rows": [{key, label, unit, values, efficiency,
-    trend, flagged}]} with a row for every figure any machine measured."""
+    spread, trend, flagged}]} with a row for every figure any machine measured. `spread`: the
+    spread the column's newest run states for the figure (`repeatability.stated_spread`: its
+    own or the machine's run-to-run spread, whichever is larger; an imported run's own)."""
     from advisor.probes.plausibility import flagged_figures
+    from advisor.probes.repeatability import measurement_for, stated_spread
 
     cols = machine_columns(runs, catalog, host)
     rows: dict[str, dict] = {}
@@ -123,11 +126,12 @@ def side_by_side(runs, catalog=None, host: str | None = None) -> dict:
         for key, label, unit, v, e in _figures_of(col["report"]):
             if key not in rows:
                 rows[key] = {"key": key, "label": label, "unit": unit, "values": [None] * len(cols),
-                             "efficiency": [None] * len(cols), "trend": [""] * len(cols),
+                             "efficiency": [None] * len(cols), "spread": [None] * len(cols), "trend": [""] * len(cols),
                              "history": [[] for _ in cols], "flagged": [False] * len(cols)}
                 order.append(key)
             r = rows[key]
             r["values"][c], r["efficiency"][c] = v, e
+            r["spread"][c] = stated_spread(measurement_for(col["report"], key))
             r["history"][c] = history.get(key, [])
             r["trend"][c] = sparkline(history.get(key, []))
             r["flagged"][c] = key in flagged

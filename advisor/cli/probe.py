@@ -18,7 +18,7 @@ def register(sub) -> None:
                     "unless --no-save.",
         epilog=examples("hwadvisor probe --quick", "hwadvisor probe --json > workstation-a.json",
                         "hwadvisor probe --import workstation-a.json",
-                        "hwadvisor probe --apply 7 --device rtx-4090"),
+                        "hwadvisor probe --apply 7 --device rtx-4090", "hwadvisor probe --machines"),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--quick", action="store_true", help="short probes (about 10 s) instead of the full run (about 60 s)")
@@ -31,6 +31,9 @@ def register(sub) -> None:
     p.add_argument("--unapply", dest="unapply_run", type=int, metavar="RUN",
                    help="stop imported run RUN from calibrating (--device: only that device)")
     p.add_argument("--device", metavar="DEV", help="the catalog device for --apply / --unapply")
+    p.add_argument("--machines", action="store_true",
+                   help="show every machine in the probe history side by side (this one's figures combined over "
+                        "its recent runs, each with its spread and trend) instead of probing")
     p.add_argument("--no-save", action="store_true", help="do not store this run in the history")
     p.add_argument("--timeout", type=float, default=None, metavar="S",
                    help="give up on probes still running after S seconds (default: 30 quick, 150 full)")
@@ -140,6 +143,60 @@ def _apply(args) -> int:
     return 0
 
 
+def _machines(args) -> int:
+    """The history's machines side by side (`advisor.machines.side_by_side`), as the GUI's
+    Machine view shows them."""
+    from advisor.cli import print_json
+    from advisor.cli.common import load_catalog_for
+    from advisor.history import History, HistoryError
+    from advisor.machines import side_by_side
+
+    catalog = load_catalog_for(args)
+    try:
+        with History() as history:
+            for w in history.warnings:
+                print(f"warning: {w}", file=sys.stderr)
+            data = side_by_side(history.runs(), catalog)
+    except HistoryError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    cols, rows = data["columns"], data["rows"]
+    if args.json:
+        print_json({"columns": [{k: c[k] for k in ("id", "label", "hostname", "this_machine", "imported",
+                                                   "newest", "applied_to")}
+                                | {"runs": [r.id for r in c["runs"]],
+                                   "combined_from": c["report"].get("combined_from")} for c in cols],
+                    "rows": [{k: r[k] for k in ("key", "label", "unit", "values", "spread", "efficiency",
+                                                "flagged", "history")} for r in rows]})
+        return 0
+    if not cols:
+        print("No probe runs yet: run `hwadvisor probe --quick`, or import a colleague's with --import FILE.")
+        return 0
+    for i, c in enumerate(cols, start=1):
+        how = "imported" if c["imported"] else "measured here"
+        basis = (f"; figures: median of runs {', '.join(map(str, c['report']['combined_from']))}"
+                 if c["report"].get("combined_from") else "")
+        applied = f"; calibrates {', '.join(c['applied_to'])}" if c["applied_to"] else ""
+        print(f"[{i}] {c['label']}: {how}, {len(c['runs'])} run(s), newest {c['newest']}{basis}{applied}")
+    width = max([len(f"{r['label']} ({r['unit']})") for r in rows] + [6])
+    print(f"{'figure':<{width}}" + "".join(f"  {f'[{i}]':>26}" for i in range(1, len(cols) + 1)))
+    for r in rows:
+        cells = []
+        for c in range(len(cols)):
+            v, sp, e = r["values"][c], r["spread"][c], r["efficiency"][c]
+            if v is None:
+                cells.append("-")
+                continue
+            text = _fmt(v, 2 if abs(v) < 10 else 1) + (f" ±{sp * 100:.0f}%" if sp is not None else "")
+            text += f" {e * 100:.0f}%pk" if e is not None else ""
+            text += f" {r['trend'][c]}" if r["trend"][c] else ""
+            cells.append(text + (" IMPLAUSIBLE" if r["flagged"][c] else ""))
+        print(f"{r['label'] + ' (' + r['unit'] + ')':<{width}}" + "".join(f"  {x:>26}" for x in cells))
+    print("±: the spread the newest run states (its own or the machine's run to run, whichever is larger); "
+          "%pk: of the datasheet or theoretical peak; trend: oldest to newest run; IMPLAUSIBLE: never calibrates")
+    return 0
+
+
 def _annotate_without_saving(data: dict) -> None:
     """Run-to-run spreads from the history when there is one, without creating or writing it."""
     from advisor.history import FILE_NAME, History
@@ -161,6 +218,8 @@ def run(args) -> int:
     from advisor.history import History, HistoryError
     from advisor.probes.repeatability import annotate, annotate_from_history
 
+    if args.machines:
+        return _machines(args)
     if args.apply_run is not None or args.unapply_run is not None:
         return _apply(args)
     if args.import_file:

@@ -186,6 +186,23 @@ def stated_spread(m: dict) -> float | None:
     return s if s is not None else _num(m.get("spread"))
 
 
+def measurement_for(report: dict, path: str) -> dict | None:
+    """The measurement record behind a figure path ('cpu.matmul_fp32_gflops',
+    'gpus[0].matmul_tflops.bf16', 'cpu.latency_by_batch.8.latency_ms'), or None."""
+    head, _, name = path.partition(".")
+    if head == "cpu":
+        section = report.get("cpu") if isinstance(report, dict) else None
+    elif head.startswith("gpus[") and head.endswith("]") and head[5:-1].isdigit():
+        gpus = report.get("gpus") if isinstance(report, dict) else None
+        i = int(head[5:-1])
+        section = gpus[i] if isinstance(gpus, list) and i < len(gpus) else None
+    else:
+        return None
+    ms = section.get("measurements") if isinstance(section, dict) else None
+    m = ms.get(name) if isinstance(ms, dict) else None
+    return m if isinstance(m, dict) else None
+
+
 def describe_spread(m) -> str:
     """'±9% (run to run: 9 earlier runs here; this run ±2% over 40 reps)' for a measurement,
     '±2% over 40 reps' for one stored before run-to-run spreads, '' for none."""

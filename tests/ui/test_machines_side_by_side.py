@@ -58,3 +58,54 @@ def test_side_by_side_compare_column_and_apply(qtbot, fast_detect, tmp_path):
     from ui import workers
 
     workers.shutdown()
+
+
+def test_cli_gui_and_pdf_state_the_same_spread(qtbot, fast_detect, tmp_path, capsys):
+    """Runs stored the way `probe` stores them (annotated with this machine's run-to-run
+    spread): the CLI's --machines, the GUI's side-by-side and measured-figures tables and the
+    PDF's This machine page state the same spread for a figure."""
+    from advisor.cli import run as cli_run
+    from advisor.probes.measure import robust_spread
+    from advisor.probes.repeatability import annotate
+    from advisor.workload import workload_from_dict
+    from tests.ui.conftest import built_window
+
+    bws = [300.0, 330.0, 280.0, 310.0, 290.0, 350.0, 305.0]  # oldest first
+    with History() as h:
+        for i, bw in enumerate(bws):
+            rep = local_report(5000.0, bw, minutes_ago=70 - i)
+            rep["cpu"]["measurements"] = {"memory_bandwidth_gbps": {"median": bw, "spread": 0.01, "reps": 9}}
+            earlier = [r.report for r in h.runs()]
+            h.add_run(annotate(rep, earlier))
+    spread = round(robust_spread(list(reversed(bws[:-1]))), 4)  # the six runs before the newest
+    pct = f"±{spread * 100:.0f}%"
+
+    capsys.readouterr()
+    assert cli_run(["probe", "--machines", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    row = next(r for r in data["rows"] if r["key"] == "cpu.memory_bandwidth_gbps")
+    assert row["spread"] == [spread]
+    assert cli_run(["probe", "--machines"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("CPU memory bandwidth"))
+    assert pct in line
+
+    w = built_window(qtbot)
+    w.state.set_workload(workload_from_dict(WORKLOAD), immediate=True)
+    w.state.flush()
+    side = w.machine.side
+    labels = [side.item(r, 0).text() for r in range(side.rowCount())]
+    assert pct in side.item(labels.index("CPU memory bandwidth (GB/s)"), 1).text()
+    measured = w.machine.measured
+    r = next(r for r in range(measured.rowCount()) if measured.item(r, 0).text() == "CPU memory bandwidth")
+    assert measured.item(r, 4).text().startswith(f"{pct} (run to run: 6 earlier runs here")
+
+    from ui.report import build_data
+    from ui.report.sections.machine import probe_html
+
+    wl = tmp_path / "chat.json"
+    wl.write_text(json.dumps(WORKLOAD))
+    html = probe_html(build_data(str(wl), machine=None))
+    assert f"<td class='num'>{pct}</td>" in html
+    from ui import workers
+
+    workers.shutdown()

@@ -434,10 +434,12 @@ class MachineView(QWidget):
             self.side.setItem(r, 0, QTableWidgetItem(f"{row['label']} ({row['unit']})"))
             for c in range(len(cols)):
                 v, e, trend = row["values"][c], row["efficiency"][c], row["trend"][c]
+                sp = (row.get("spread") or [None] * len(cols))[c]
                 if v is None:
                     text = "—"
                 else:
-                    text = fmt_num(v) + (f"  {e:.0%}" if e is not None else "") + (f"  {trend}" if trend else "")
+                    text = (fmt_num(v) + (f" ±{sp * 100:.0f}%" if sp is not None else "")
+                            + (f"  {e:.0%}" if e is not None else "") + (f"  {trend}" if trend else ""))
                     if row["flagged"][c]:
                         text += "  (implausible: not used)"
                 item = QTableWidgetItem(text)
@@ -445,6 +447,8 @@ class MachineView(QWidget):
                 hist = [x for x in row["history"][c] if x is not None]
                 if hist:
                     item.setToolTip(f"{len(hist)} run(s), oldest to newest: " + ", ".join(fmt_num(x) for x in hist)
+                                    + ("; ±: the spread the newest run states (its own, or this machine's run to run)"
+                                       if sp is not None else "")
                                     + ("; percentage: efficiency against the datasheet or theoretical peak" if e else ""))
                 self.side.setItem(r, c + 1, item)
         self._on_side_selection()
