@@ -389,3 +389,32 @@ def test_pages_do_not_end_half_empty(reports, catalog, tmp_path, name):
             continue  # the Sources open a fresh page
         fill = _fill(_read_pgm(img))
         assert fill > 0.6, f"page {k + 1} of {len(images)} ends at {fill:.0%} of its height"  # old layout: 52%
+
+
+def test_report_text_keeps_its_ink_under_the_dark_theme(qapp):
+    """A PDF exported while the app shows its dark theme: table cells and headings take no
+    colour from the style sheet, so they fell back to the theme's near-white text colour and
+    the page looked empty. The report draws with its own ink."""
+    from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
+
+    from ui import theme as themes
+    from ui.report.blocks import Html
+    from ui.report.text import table
+
+    saved = (qapp.palette(), qapp.styleSheet())
+    themes.apply(qapp, themes.resolve("dark", qapp))
+    try:
+        assert qapp.palette().color(QPalette.Text).lightness() > 200  # the theme's text is light
+        img = QImage(400, 200, QImage.Format_RGB32)
+        img.fill(QColor("#ffffff"))
+        block = Html("<p>Serving is 2,000 requests a day.</p>" + table(
+            [("Device", False), ("Price", True)], ["<tr><td>GeForce RTX 4060</td><td class='num'>$299</td></tr>"]),
+            380, QFont("DejaVu Sans", 9), img)
+        p = QPainter(img)
+        block.paint(p, 10, 10)
+        p.end()
+        dark = sum(1 for y in range(0, 200, 2) for x in range(0, 400, 2) if QColor(img.pixel(x, y)).lightness() < 100)
+        assert dark > 30, dark  # text drawn in ink, not in the theme's near-white
+    finally:
+        qapp.setPalette(saved[0])
+        qapp.setStyleSheet(saved[1])

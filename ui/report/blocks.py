@@ -8,7 +8,24 @@ section builder only ever calls it (see `ui.report.sections`).
 
 from __future__ import annotations
 
-from ui.report.text import CSS, table
+from ui.report.text import CSS, INK, table
+
+
+def draw_document(doc, painter, clip) -> None:
+    """Draw `doc` within `clip` with the report's own ink, whatever the app's theme: text that
+    no style sheet colours (table cells, headings) takes the palette's Text colour, and a dark
+    theme's near-white text on a white page is an empty-looking PDF."""
+    from PySide6.QtGui import QAbstractTextDocumentLayout, QColor, QPalette
+
+    ctx = QAbstractTextDocumentLayout.PaintContext()
+    pal = QPalette()
+    for role in (QPalette.Text, QPalette.WindowText, QPalette.ButtonText):
+        pal.setColor(role, QColor(INK))
+    pal.setColor(QPalette.Base, QColor("#ffffff"))
+    pal.setColor(QPalette.Window, QColor("#ffffff"))
+    ctx.palette = pal
+    ctx.clip = clip
+    doc.documentLayout().draw(painter, ctx)
 
 _DOCUMENT = None
 
@@ -55,7 +72,9 @@ class Html:
 
         painter.save()
         painter.translate(x, y)
-        self.doc.drawContents(painter, QRectF(0, 0, self.doc.textWidth(), self.height + 1))
+        rect = QRectF(0, 0, self.doc.textWidth(), self.height + 1)
+        painter.setClipRect(rect)
+        draw_document(self.doc, painter, rect)
         painter.restore()
 
     def cut_at(self, space: float) -> float | None:
@@ -92,7 +111,7 @@ class HtmlSlice:
         painter.translate(x, y - self.top)
         clip = QRectF(0, self.top, self.html.doc.textWidth(), self.height)
         painter.setClipRect(clip)
-        self.html.doc.drawContents(painter, clip)
+        draw_document(self.html.doc, painter, clip)
         painter.restore()
 
 
