@@ -281,3 +281,28 @@ def test_a_run_far_off_this_machines_record_is_noted_not_flagged(catalog):
     assert "unusual" not in annotate(_report(fp32=204.0), earlier, catalog)["cpu"]["measurements"]["matmul_fp32_gflops"]
     assert "unusual" not in annotate(_report(fp32=102.8), earlier[:4], catalog)["cpu"]["measurements"][
         "matmul_fp32_gflops"]
+
+
+def test_gpu_figures_take_their_own_record(catalog):
+    """GPU figures are matched by path (gpus[i].matmul_tflops.bf16), not mixed with the CPU's."""
+    def gpu_report(bf16):
+        rep = _report()
+        rep["gpus"] = [{"index": 0, "name": "NVIDIA H200", "catalog_id": "h200-sxm-141gb",
+                        "matmul_tflops": {"bf16": bf16}, "memory_bandwidth_gbps": 4270.0,
+                        "measurements": {"matmul_tflops.bf16": _m(bf16, 0.004, 30),
+                                         "memory_bandwidth_gbps": _m(4270.0, 0.002, 30)}}]
+        return rep
+
+    earlier = [gpu_report(v) for v in (760.0, 790.0, 745.0, 800.0, 770.0)]
+    rep = annotate(gpu_report(781.0), earlier, catalog)
+    m = rep["gpus"][0]["measurements"]["matmul_tflops.bf16"]
+    assert m["run_to_run_basis"] == "5 earlier runs here"
+    assert m["run_to_run_spread"] == pytest.approx(robust_spread([760.0, 790.0, 745.0, 800.0, 770.0]), abs=1e-4)
+    bw = rep["gpus"][0]["measurements"]["memory_bandwidth_gbps"]
+    assert bw["stated_spread"] == MIN_STATED_SPREAD and bw["run_to_run_spread"] == 0.0
+    from advisor.probes.repeatability import measurement_for
+
+    assert measurement_for(rep, "gpus[0].matmul_tflops.bf16") is m
+    assert measurement_for(rep, "gpus[3].matmul_tflops.bf16") is None
+    assert measurement_for(rep, "cpu.matmul_fp32_gflops")["median"] == 200.0
+    assert measurement_for(rep, "machine.x") is None and measurement_for({}, "cpu.x") is None
