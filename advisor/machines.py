@@ -77,6 +77,30 @@ def _figures_of(report: dict) -> list[tuple[str, str, str, float | None, float |
     return out
 
 
+def with_efficiency(report: dict, catalog=None) -> dict:
+    """A copy of `report` with its efficiencies (measured / datasheet peak) computed here from the
+    catalog, as for a run of this machine: an imported file's own `efficiency` is someone else's
+    arithmetic and is not shown (nor is one missing from it left out)."""
+    import copy
+
+    from advisor.probes.runner import ProbeReport, attach_efficiency
+
+    if not isinstance(report, dict):
+        return report
+    out = copy.deepcopy(report)
+    cpu = out.get("cpu") if isinstance(out.get("cpu"), dict) else {}
+    gpus = [g for g in out.get("gpus") or [] if isinstance(g, dict)]
+    machine = out.get("machine") if isinstance(out.get("machine"), dict) else {}
+    cpu.pop("efficiency", None)
+    for g in gpus:
+        g.pop("efficiency", None)
+    try:
+        attach_efficiency(ProbeReport(cpu=cpu, gpus=gpus, machine=machine), catalog)
+    except Exception:  # a malformed imported section: its figures are shown without percentages
+        pass
+    return out
+
+
 def machine_columns(runs, catalog=None, host: str | None = None) -> list[dict]:
     """One column per machine seen: label, fingerprint, whether imported, the report shown,
     and every run of that machine (oldest first) for trends."""
@@ -91,7 +115,7 @@ def machine_columns(runs, catalog=None, host: str | None = None) -> list[dict]:
     for fp, its in by_fp.items():
         newest = its[0]
         this = newest.id in mine
-        report = (combined_report(its, catalog, host) if this else None) or newest.report
+        report = (combined_report(its, catalog, host) if this else None) or with_efficiency(newest.report, catalog)
         gpus = [g.get("name", "GPU") for g in newest.report.get("gpus") or [] if isinstance(g, dict)]
         cpu_brand = ((newest.report.get("machine") or {}).get("cpu") or {}).get("brand")
         cols.append({

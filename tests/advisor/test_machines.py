@@ -99,3 +99,23 @@ def test_a_history_machine_is_a_plan_option(tmp_path, capsys):
     assert cli_run(["plan", "--workload", str(wl), "--option", "machine:nobody"]) == 2
     assert capsys.readouterr().err.startswith("error: --option: no machine in the probe history match "
                                               "'machine:nobody'; known: machine:colleague")
+
+
+def test_an_imported_machines_efficiency_is_computed_here(tmp_path, catalog):
+    """The file's own `efficiency` (someone else's arithmetic, or missing) is not shown: the
+    percentages come from the catalog row, as for this machine's runs."""
+    import json
+
+    rep = colleague_h100()
+    rep["gpus"][0]["efficiency"] = {"bf16": 5.0}  # a file that claims 500%
+    f = tmp_path / "colleague.json"
+    f.write_text(json.dumps(rep))
+    with History() as h:
+        h.import_file(f)
+        runs = h.runs()
+    rows = {r["key"]: r for r in side_by_side(runs, catalog)["rows"]}
+    row = catalog.row("h100-sxm5-80gb")
+    assert rows["gpus[0].matmul_tflops.bf16"]["efficiency"] == [pytest.approx(700.0 / row["bf16_tflops"], abs=1e-4)]
+    assert rows["gpus[0].memory_bandwidth_gbps"]["efficiency"] == [
+        pytest.approx(3000.0 / row["memory_bandwidth_gbps"], abs=1e-4)]
+    assert runs[0].report["gpus"][0]["efficiency"] == {"bf16": 5.0}  # the stored run is left as it came
