@@ -52,6 +52,15 @@ def _fig(v, unit="", digits=1):
     return "—" if v is None else (f"{v:,.{digits}f} {unit}".strip() if isinstance(v, (int, float)) else str(v))
 
 
+def _batches(lat) -> list[tuple[str, dict]]:
+    """(batch, entry) of a latency-by-batch section with a latency, smallest batch first."""
+    if not isinstance(lat, dict):
+        return []
+    items = [(str(b), e) for b, e in lat.items() if str(b).isdigit() and isinstance(e, dict)
+             and isinstance(e.get("latency_ms"), (int, float))]
+    return sorted(items, key=lambda kv: int(kv[0]))
+
+
 def _row_keys(report: dict) -> list[str]:
     """The figure path of each row `set_probe_report` builds, in the same order."""
     keys = []
@@ -59,8 +68,8 @@ def _row_keys(report: dict) -> list[str]:
     for key in ("matmul_fp32_gflops", "matmul_fp64_gflops", "memory_bandwidth_gbps"):
         if cpu.get(key) is not None:
             keys.append(f"cpu.{key}")
-    if isinstance(cpu.get("latency_by_batch"), dict) and cpu["latency_by_batch"]:
-        keys.append("cpu.latency_by_batch")
+    for b, _e in _batches(cpu.get("latency_by_batch")):
+        keys.append(f"cpu.latency_by_batch.{b}.latency_ms")
     for i, g in enumerate(report.get("gpus") or []):
         keys += [f"gpus[{i}].matmul_tflops.{p}" for p in (g.get("matmul_tflops") or {})]
         if g.get("memory_bandwidth_gbps"):
@@ -328,6 +337,7 @@ class MachineView(QWidget):
     def set_probe_report(self, report: dict | None, machine=None) -> None:
         """Measured figures against the datasheet/theoretical ones."""
         rows = []
+        tips: dict[tuple[int, int], str] = {}
         if report:
             cpu = report.get("cpu") or {}
             eff = cpu.get("efficiency") or {}
@@ -343,15 +353,16 @@ class MachineView(QWidget):
                     continue
                 e = eff.get(ek)
                 ref = (v / e) if e else theo
-                rows.append((label, _fig(v, unit), (_fig(ref, unit) + (f"  ({peak_src})" if ref and peak_src else ""))
+                # the cell names the source in short; the whole of it (which clock) is its tooltip
+                short = peak_src.split(" at the reported")[0]
+                rows.append((label, _fig(v, unit), (_fig(ref, unit) + (f"  ({short})" if ref and short else ""))
                              if ref else "—", f"{e:.0%}" if e else ("—" if not ref else f"{v / ref:.0%}")))
-            lat = cpu.get("latency_by_batch")
-            if isinstance(lat, dict) and lat:
-                parts = []
-                for b, v in list(lat.items())[:4]:
-                    ms = v.get("latency_ms") if isinstance(v, dict) else v
-                    parts.append(f"b{b}: {ms:.1f} ms" if isinstance(ms, (int, float)) else f"b{b}")
-                rows.append(("CPU latency by batch (MLP block)", ", ".join(parts), "—", "—"))
+                if ref and peak_src:
+                    tips[(len(rows) - 1, 2)] = peak_src
+            for b, e in _batches(cpu.get("latency_by_batch")):  # one row each: each has its own spread
+                util = e.get("utilisation")
+                rows.append((f"CPU MLP block latency, batch {b}", _fig(e["latency_ms"], "ms", 2), "—",
+                             f"{util:.0%} of peak" if isinstance(util, (int, float)) else "—"))
             for g in report.get("gpus") or []:
                 geff = g.get("efficiency") or {}
                 for prec, tf in (g.get("matmul_tflops") or {}).items():
@@ -379,6 +390,7 @@ class MachineView(QWidget):
         for r, vals in enumerate(rows):
             for c, v in enumerate(vals):
                 item = QTableWidgetItem(v)
+                item.setToolTip(tip(tips.get((r, c), v)))  # a narrow column's whole text
                 if c:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.measured.setItem(r, c, item)
