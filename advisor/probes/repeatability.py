@@ -10,7 +10,7 @@ promises more than the machine keeps.
 
 So each figure states `stated_spread` = max(within-run spread, run-to-run spread,
 `measure.MIN_STATED_SPREAD`), where the run-to-run spread is
-- the robust spread of this machine's own earlier medians of that figure (the newest
+- the spread (`spread_of_runs`) of this machine's own earlier medians of that figure (the newest
   `HISTORY_RUNS` local runs where the figure was not flagged implausible), once there are at
   least `MIN_HISTORY_RUNS` of them: the machine's own record is the best evidence;
 - before that, a prior by kind of figure (`RUN_TO_RUN_PRIOR`), or the earlier runs' spread
@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import platform
 
-from advisor.probes.measure import MIN_STATED_SPREAD, robust_spread
+from advisor.probes.measure import MIN_STATED_SPREAD
 
 #: Run-to-run spread assumed for a figure before this machine has `MIN_HISTORY_RUNS` of its own.
 RUN_TO_RUN_PRIOR = {"compute": 0.03, "bandwidth": 0.08, "latency": 0.10}
@@ -80,11 +80,31 @@ def _is_flagged(path: str, flagged: set[str]) -> bool:
     return any(path == f or path.startswith(f + ".") for f in flagged)
 
 
+def spread_of_runs(values: list[float]) -> float:
+    """The spread of runs' medians: the root mean square of their relative deviations from
+    their median (n - 1 in the denominator), 0 for fewer than two.
+
+    Not the MAD-based `robust_spread` used within a run. There, one repetition hit by another
+    process is noise to ignore (the run's figure is the median of many). Between runs, a machine
+    that lands in a second mode now and then (this VM: memory copies 25% faster in 2 of 10 runs,
+    as pages happened to be placed) is what the next run may do too, and a range that leaves
+    such runs out promises more than the machine keeps. Runs flagged implausible are already
+    left out (`earlier_medians`)."""
+    if len(values) < 2:
+        return 0.0
+    import statistics
+
+    med = statistics.median(values)
+    if med <= 0:
+        return 0.0
+    return math.sqrt(sum((v / med - 1) ** 2 for v in values) / (len(values) - 1))
+
+
 def run_to_run_spread(name: str, earlier: list[float]) -> tuple[float, str]:
     """The run-to-run spread of figure `name` from its earlier medians (newest first), and
     where it comes from ('3 earlier runs', 'prior for bandwidth figures')."""
     values = [v for v in earlier[:HISTORY_RUNS] if v is not None and v > 0]
-    own = robust_spread(values) if len(values) >= 3 else 0.0
+    own = spread_of_runs(values) if len(values) >= 3 else 0.0
     if len(values) >= MIN_HISTORY_RUNS:
         return own, f"{len(values)} earlier runs here"
     kind = figure_kind(name)

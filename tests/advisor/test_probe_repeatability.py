@@ -4,13 +4,14 @@ nothing here times anything."""
 
 from __future__ import annotations
 
+import math
 import random
 from types import SimpleNamespace
 
 import pytest
 
 from advisor.history import History
-from advisor.probes.measure import MIN_STATED_SPREAD, agree, robust_spread, stated_range
+from advisor.probes.measure import MIN_STATED_SPREAD, agree, stated_range
 from advisor.probes.repeatability import (
     HISTORY_RUNS,
     MIN_HISTORY_RUNS,
@@ -21,6 +22,7 @@ from advisor.probes.repeatability import (
     earlier_local_reports,
     figure_kind,
     run_to_run_spread,
+    spread_of_runs,
     stated_spread,
 )
 from hardware_db import load_catalog
@@ -49,6 +51,20 @@ def _report(bw=30.0, fp32=200.0, lat1=1.0, within=0.01, host="h", fp="fp-a", uid
     }
 
 
+def test_spread_of_runs_by_hand():
+    # median 10, deviations -10%, 0, +10%: sqrt((0.01 + 0 + 0.01) / 2) = 0.1
+    assert spread_of_runs([9.0, 10.0, 11.0]) == pytest.approx(0.1)
+    assert spread_of_runs([5.0]) == 0.0 and spread_of_runs([]) == 0.0 and spread_of_runs([0.0, 0.0]) == 0.0
+    # a machine that lands in a second mode in 2 runs of 10 (memory copies 26 vs 33-34 GB/s):
+    # the MAD ignores the mode (0%), the runs' spread takes it in (13.6%), so a run in it agrees
+    runs = [26.0] * 8 + [33.0, 34.0]
+    assert spread_of_runs(runs) == pytest.approx(math.sqrt(((7 / 26) ** 2 + (8 / 26) ** 2) / 9))
+    from advisor.probes.measure import robust_spread
+
+    assert robust_spread(runs) == 0.0
+    assert agree({"median": 26.0, "stated_spread": spread_of_runs(runs)}, {"median": 33.0, "spread": 0.01})
+
+
 def test_kinds_of_figure():
     assert figure_kind("matmul_fp32_gflops") == "compute"
     assert figure_kind("matmul_tflops.bf16") == "compute"
@@ -74,8 +90,8 @@ def test_the_machines_own_record_replaces_the_prior(catalog):
     bws = [30.0, 33.0, 27.0, 31.0, 29.0, 36.0, 24.0]  # newest first
     earlier = [_report(bw=b) for b in bws]
     m = annotate(_report(bw=30.0), earlier, catalog)["cpu"]["measurements"]["memory_bandwidth_gbps"]
-    assert m["run_to_run_spread"] == pytest.approx(robust_spread(bws), abs=1e-4)
-    assert m["stated_spread"] == pytest.approx(max(robust_spread(bws), 0.01), abs=1e-4)
+    assert m["run_to_run_spread"] == pytest.approx(spread_of_runs(bws), abs=1e-4)
+    assert m["stated_spread"] == pytest.approx(max(spread_of_runs(bws), 0.01), abs=1e-4)
     assert m["run_to_run_basis"] == "7 earlier runs here"
     # a steady machine's record narrows the range below the prior, but never below the floor
     steady = [_report(fp32=200.0) for _ in range(MIN_HISTORY_RUNS)]
@@ -87,7 +103,7 @@ def test_too_few_runs_keep_the_prior_unless_they_already_spread_wider():
     assert run_to_run_spread("memory_bandwidth_gbps", [30.0, 30.1, 29.9]) == (
         RUN_TO_RUN_PRIOR["bandwidth"], "prior for bandwidth figures (3 earlier runs here)")
     wide, basis = run_to_run_spread("memory_bandwidth_gbps", [20.0, 30.0, 40.0])
-    assert wide == pytest.approx(robust_spread([20.0, 30.0, 40.0])) and basis == "3 earlier runs here"
+    assert wide == pytest.approx(spread_of_runs([20.0, 30.0, 40.0])) and basis == "3 earlier runs here"
     # only the newest HISTORY_RUNS count: an old, noisy era does not widen today's range forever
     old_noise = [200.0] * HISTORY_RUNS + [50.0, 400.0, 10.0]
     assert run_to_run_spread("matmul_fp32_gflops", old_noise)[0] == 0.0
@@ -98,7 +114,7 @@ def test_implausible_earlier_figures_are_not_evidence(catalog):
     earlier = [_report(fp32=v) for v in (200.0, 2.8, 204.0, 196.0, 2.8, 200.0, 198.0, 202.0)]
     m = annotate(_report(), earlier, catalog)["cpu"]["measurements"]["matmul_fp32_gflops"]
     assert m["run_to_run_basis"] == "6 earlier runs here"
-    assert m["run_to_run_spread"] == pytest.approx(robust_spread([200.0, 204.0, 196.0, 200.0, 198.0, 202.0]), abs=1e-4)
+    assert m["run_to_run_spread"] == pytest.approx(spread_of_runs([200.0, 204.0, 196.0, 200.0, 198.0, 202.0]), abs=1e-4)
 
 
 def test_agreement_uses_the_stated_spread():
@@ -209,7 +225,7 @@ def test_the_probe_command_states_and_stores_the_run_to_run_range(monkeypatch, c
         m = json.loads(capsys.readouterr().out)["cpu"]["measurements"]["matmul_fp32_gflops"]
         stated.append((m["stated_spread"], m["run_to_run_basis"]))
     assert stated[0] == (RUN_TO_RUN_PRIOR["compute"], "prior for compute figures (0 earlier runs here)")
-    own = round(robust_spread([95.0, 105.0, 90.0, 110.0, 100.0]), 4)
+    own = round(spread_of_runs([95.0, 105.0, 90.0, 110.0, 100.0]), 4)
     assert stated[5] == (own, "5 earlier runs here")
     with History() as h:
         runs = h.runs()
@@ -217,7 +233,8 @@ def test_the_probe_command_states_and_stores_the_run_to_run_range(monkeypatch, c
         assert runs[0].report["cpu"]["measurements"]["matmul_fp32_gflops"]["stated_spread"] == own
     assert main.main(["probe", "--quick", "--no-save"]) == 0
     out = capsys.readouterr().out
-    assert f"±{own * 100:.0f}% (run to run: 6 earlier runs here; this run ±0% over 12 reps)" in out
+    six = spread_of_runs([100.0, 95.0, 105.0, 90.0, 110.0, 100.0])
+    assert f"±{six * 100:.0f}% (run to run: 6 earlier runs here; this run ±0% over 12 reps)" in out
     with History() as h:
         assert len(h.runs()) == 6
 
@@ -297,7 +314,7 @@ def test_gpu_figures_take_their_own_record(catalog):
     rep = annotate(gpu_report(781.0), earlier, catalog)
     m = rep["gpus"][0]["measurements"]["matmul_tflops.bf16"]
     assert m["run_to_run_basis"] == "5 earlier runs here"
-    assert m["run_to_run_spread"] == pytest.approx(robust_spread([760.0, 790.0, 745.0, 800.0, 770.0]), abs=1e-4)
+    assert m["run_to_run_spread"] == pytest.approx(spread_of_runs([760.0, 790.0, 745.0, 800.0, 770.0]), abs=1e-4)
     bw = rep["gpus"][0]["measurements"]["memory_bandwidth_gbps"]
     assert bw["stated_spread"] == MIN_STATED_SPREAD and bw["run_to_run_spread"] == 0.0
     from advisor.probes.repeatability import measurement_for

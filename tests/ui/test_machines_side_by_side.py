@@ -65,8 +65,7 @@ def test_cli_gui_and_pdf_state_the_same_spread(qtbot, fast_detect, tmp_path, cap
     spread): the CLI's --machines, the GUI's side-by-side and measured-figures tables and the
     PDF's This machine page state the same spread for a figure."""
     from advisor.cli import run as cli_run
-    from advisor.probes.measure import robust_spread
-    from advisor.probes.repeatability import annotate
+    from advisor.probes.repeatability import annotate, spread_of_runs
     from advisor.workload import workload_from_dict
     from tests.ui.conftest import built_window
 
@@ -77,7 +76,7 @@ def test_cli_gui_and_pdf_state_the_same_spread(qtbot, fast_detect, tmp_path, cap
             rep["cpu"]["measurements"] = {"memory_bandwidth_gbps": {"median": bw, "spread": 0.01, "reps": 9}}
             earlier = [r.report for r in h.runs()]
             h.add_run(annotate(rep, earlier))
-    spread = round(robust_spread(list(reversed(bws[:-1]))), 4)  # the six runs before the newest
+    spread = round(spread_of_runs(list(reversed(bws[:-1]))), 4)  # the six runs before the newest
     pct = f"±{spread * 100:.0f}%"
 
     capsys.readouterr()
