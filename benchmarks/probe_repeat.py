@@ -30,8 +30,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from advisor.probes import run_probes  # noqa: E402
-from advisor.probes.measure import agree, robust_spread, stated_range  # noqa: E402
-from advisor.probes.repeatability import stated_spread  # noqa: E402
+from advisor.probes.measure import agree, stated_range  # noqa: E402
+from advisor.probes.repeatability import spread_of_runs, stated_spread  # noqa: E402
 from advisor.probes.runner import software_versions  # noqa: E402
 
 
@@ -52,30 +52,10 @@ def figures(report: dict) -> dict[str, dict]:
     return out
 
 
-def main() -> int:
-    p = argparse.ArgumentParser()
-    p.add_argument("--quick-runs", type=int, default=10)
-    p.add_argument("--full-runs", type=int, default=2)
-    p.add_argument("--out", type=Path)
-    p.add_argument("--history", type=Path, help="probe history folder (default: a new temporary one)")
-    args = p.parse_args()
-    folder = args.history or Path(tempfile.mkdtemp(prefix="probe-repeat-"))
-    os.environ["HWADVISOR_DATA_DIR"] = str(folder)  # never the user's history
-    from advisor.history import History
-    from advisor.probes.repeatability import annotate_from_history
-
-    runs = []
-    for quick, n in ((True, args.quick_runs), (False, args.full_runs)):
-        for k in range(n):
-            rep = run_probes(quick=quick, timeout_s=30.0 if quick else 150.0).to_dict()
-            with History() as h:  # as `hwadvisor probe` does: state the range, then store the run
-                annotate_from_history(rep, h)
-                h.add_run(rep)
-            runs.append({"quick": quick, "timestamp": rep["timestamp"], "duration_s": rep["duration_s"],
-                         "figures": figures(rep), "flags": rep.get("plausibility", []), "errors": rep["errors"],
-                         "load_avg": list(os.getloadavg())})
-            print(f"{'quick' if quick else 'full '} run {k + 1}: {rep['duration_s']:.1f} s, "
-                  f"{len(rep.get('plausibility', []))} flags", file=sys.stderr)
+def summarise(runs: list[dict]) -> dict:
+    """Per figure: medians and spreads of the quick and full runs, the run-to-run spread the
+    quick medians showed (`repeatability.spread_of_runs`, as the probe states it) against the
+    median stated spread, and agreement counts. Prints one line per figure."""
     names = sorted({f for r in runs for f in r["figures"]})
     summary = {}
     for name in names:
@@ -85,7 +65,7 @@ def main() -> int:
         # did each quick run land inside the range the quick run before it stated?
         inside = [stated_range(a["median"], a["stated_spread"] or 0.0)[0] <= b["median"]
                   <= stated_range(a["median"], a["stated_spread"] or 0.0)[1] for a, b in zip(q, q[1:])]
-        observed = robust_spread([x["median"] for x in q]) if len(q) >= 3 else None
+        observed = spread_of_runs([x["median"] for x in q]) if len(q) >= 3 else None
         stated = statistics.median([x["stated_spread"] or 0.0 for x in q]) if q else None
         summary[name] = {
             "quick_medians": [x["median"] for x in q], "quick_spreads": [x["spread"] for x in q],
@@ -110,6 +90,42 @@ def main() -> int:
               f"run-to-run {obs:>6} stated {st:>6} quick~quick {s['quick_pairs_agreeing']:>6} "
               f"quick~full {s['quick_full_pairs_agreeing']:>6} next inside {s['next_run_inside_stated_range']:>5} "
               f"flagged {s['flagged_runs']}")
+    return summary
+
+
+def main() -> int:
+    p = argparse.ArgumentParser()
+    p.add_argument("--quick-runs", type=int, default=10)
+    p.add_argument("--full-runs", type=int, default=2)
+    p.add_argument("--out", type=Path)
+    p.add_argument("--history", type=Path, help="probe history folder (default: a new temporary one)")
+    p.add_argument("--from", dest="from_file", type=Path,
+                   help="summarise the runs of an earlier --out file again instead of probing")
+    args = p.parse_args()
+    if args.from_file:
+        earlier = json.loads(args.from_file.read_text())
+        out = {**earlier, "summary": summarise(earlier["runs"])}
+        if args.out:
+            args.out.write_text(json.dumps(out, indent=1) + "\n")
+        return 0
+    folder = args.history or Path(tempfile.mkdtemp(prefix="probe-repeat-"))
+    os.environ["HWADVISOR_DATA_DIR"] = str(folder)  # never the user's history
+    from advisor.history import History
+    from advisor.probes.repeatability import annotate_from_history
+
+    runs = []
+    for quick, n in ((True, args.quick_runs), (False, args.full_runs)):
+        for k in range(n):
+            rep = run_probes(quick=quick, timeout_s=30.0 if quick else 150.0).to_dict()
+            with History() as h:  # as `hwadvisor probe` does: state the range, then store the run
+                annotate_from_history(rep, h)
+                h.add_run(rep)
+            runs.append({"quick": quick, "timestamp": rep["timestamp"], "duration_s": rep["duration_s"],
+                         "figures": figures(rep), "flags": rep.get("plausibility", []), "errors": rep["errors"],
+                         "load_avg": list(os.getloadavg())})
+            print(f"{'quick' if quick else 'full '} run {k + 1}: {rep['duration_s']:.1f} s, "
+                  f"{len(rep.get('plausibility', []))} flags", file=sys.stderr)
+    summary = summarise(runs)
     out = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "host": platform.node(),
            "software": software_versions(), "runs": runs, "summary": summary}
     if args.out:
