@@ -43,6 +43,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "recommend": ("advisor.recommend.*", ["advisor/recommend.py"]),
     "hardware_db/loader": ("hardware_db.loader.*", ["hardware_db/loader.py"]),
     "model": ("advisor.model.*", ["advisor/model/"]),
+    "probes": ("advisor.probes.*", ["advisor/probes/measure.py", "advisor/probes/repeatability.py"]),
 }
 
 # mutmut's exit codes per mutant (mutmut/stats.py): these mean the tests noticed the mutant.
