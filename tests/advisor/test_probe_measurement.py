@@ -193,3 +193,112 @@ def test_a_spent_budget_still_times_one_repetition_when_asked():
     calls = itertools.repeat(0.1)
     s = repeat_until_settled(FakeCtx(time_left=0.0), lambda: next(calls), 1.0, floor_reps=1)
     assert s.reps == 1
+
+
+# ---- the arithmetic of measure.py, by hand ----------------------------------------------------
+
+def test_sample_as_a_record():
+    from advisor.probes.measure import Sample
+
+    s = Sample(median=1.23456, spread=0.012345, reps=7, low=1.00049, high=2.5, settled=True, warmup_s=0.12345)
+    assert s.to_dict() == {"median": 1.235, "spread": 0.0123, "reps": 7, "min": 1.0, "max": 2.5, "settled": True,
+                           "warmup_s": 0.123}
+    assert s.to_dict(1)["median"] == 1.2 and s.to_dict(1)["min"] == 1.0 and s.to_dict(1)["spread"] == 0.0123
+
+
+def test_robust_spread_edges():
+    assert robust_spread([9.0, 11.0]) == pytest.approx(0.14826)  # median 10, MAD 1
+    assert robust_spread([0.9, 1.0, 1.1]) == pytest.approx(0.14826)  # a median of 1 is an ordinary median
+    assert robust_spread([5.0]) == 0.0 and robust_spread([]) == 0.0
+    assert robust_spread([-1.0, 0.0, 1.0]) == 0.0  # a zero median: no relative spread
+
+
+def test_agreement_edges():
+    from advisor.probes.measure import Sample
+
+    def sample(median, spread):
+        return Sample(median=median, spread=spread, reps=9, low=median, high=median, settled=True, warmup_s=0.0)
+
+    assert agree(sample(100.0, 0.05), sample(118.0, 0.05)) and not agree(sample(100.0, 0.02), sample(120.0, 0.02))
+    assert agree(sample(100.0, 0.05), {"median": 118.0, "spread": 0.05})
+    # no spread given: the 1% floor, so 100 and 105 do not agree (98-102 vs 102.9-107.1)
+    assert not agree({"median": 100.0}, {"median": 105.0})
+    # ranges that touch agree: 50-150 and 150-450, whichever comes first
+    assert agree({"median": 100.0, "spread": 0.25}, {"median": 300.0, "spread": 0.25})
+    assert agree({"median": 300.0, "spread": 0.25}, {"median": 100.0, "spread": 0.25})
+
+
+class StepClock:
+    """`time` for measure.py whose clock moves only when a repetition runs (by its duration)."""
+
+    def __init__(self, start: float = 100.0):
+        self.now = start
+
+    def perf_counter(self) -> float:
+        return self.now
+
+
+def _reps(monkeypatch, durations, **kw):
+    """repeat_until_settled on a clock that each call advances by its duration; returns the
+    Sample and the number of calls (warm-up included)."""
+    from advisor.probes import measure
+
+    clock = StepClock()
+    monkeypatch.setattr(measure, "time", clock)
+    it = iter(durations)
+    calls = []
+
+    def run_once():
+        d = next(it)
+        clock.now += d
+        calls.append(d)
+        return d
+
+    ctx = kw.pop("ctx", FakeCtx())
+    s = repeat_until_settled(ctx, run_once, 1.0, **kw)
+    return s, len(calls)
+
+
+def test_warm_up_runs_until_both_its_reps_and_its_time_are_done(monkeypatch):
+    # 0.1 s a call: 2 reps take 0.2 s, past the default 0.15 s; then 8 steady timed reps settle
+    s, n = _reps(monkeypatch, itertools.repeat(0.1))
+    assert (s.reps, n, s.warmup_s) == (8, 10, pytest.approx(0.2))
+    # 0.35 s of warm-up: 4 calls (0.4 s), more than the 2 reps asked
+    s, n = _reps(monkeypatch, itertools.repeat(0.1), warmup_s=0.35)
+    assert (n - s.reps, s.warmup_s) == (4, pytest.approx(0.4))
+    # 3 reps asked, 0 s: 3 calls; none asked: still 1 untimed call
+    s, n = _reps(monkeypatch, itertools.repeat(0.1), warmup_s=0.0, warmup_reps=3)
+    assert n - s.reps == 3
+    s, n = _reps(monkeypatch, itertools.repeat(0.1), warmup_s=0.0, warmup_reps=0)
+    assert n - s.reps == 1
+    # a probe with half a second left still warms up fully
+    s, n = _reps(monkeypatch, itertools.repeat(0.1), ctx=FakeCtx(time_left=0.5), warmup_s=0.35)
+    assert n - s.reps == 4
+
+
+NOISY = [0.1, 0.2, 0.13, 0.3]  # never settles
+
+
+def test_the_budget_ends_timing_after_min_reps(monkeypatch):
+    # exact binary steps: 4 timed reps of 0.125 s reach a 0.5 s budget exactly: stop there
+    seq = itertools.chain([0.125, 0.125], itertools.cycle([0.125, 0.125 * 2, 0.125 * 3]))
+    s, _ = _reps(monkeypatch, seq, warmup_s=0.0, budget_s=0.5, min_reps=2)
+    assert s.reps == 3 and s.settled is False  # 0.125 + 0.25 + 0.375 >= 0.5 after three
+    s, _ = _reps(monkeypatch, itertools.repeat(0.125), warmup_s=0.0, budget_s=0.5, min_reps=4)
+    assert s.reps == 4 and s.settled is False
+    # the budget is the smaller of budget_s and the probe's time left
+    s, _ = _reps(monkeypatch, itertools.cycle(NOISY), warmup_s=0.0, budget_s=10.0, min_reps=5,
+                 ctx=FakeCtx(time_left=0.5))
+    assert s.reps == 5
+    s, _ = _reps(monkeypatch, itertools.cycle(NOISY), warmup_s=0.0, budget_s=0.3, min_reps=5)
+    assert s.reps == 5
+    # without a budget nor settling, max_reps (400 by default) ends it
+    s, _ = _reps(monkeypatch, itertools.cycle(NOISY), warmup_s=0.0)
+    assert s.reps == 400 and not s.settled
+
+
+def test_zero_durations_are_left_out_of_the_figure(monkeypatch):
+    s, _ = _reps(monkeypatch, [0.1, 0.1] + [0.5, 0.0] * 10, max_reps=10)
+    assert s.median == 2.0 and s.low == s.high == 2.0  # the zero-length calls are not a figure
+    s, _ = _reps(monkeypatch, [0.1] * 2 + [0.0] * 10, max_reps=10)
+    assert s.median == 0.0 and s.low == 0.0 and s.high == 0.0

@@ -323,3 +323,81 @@ def test_gpu_figures_take_their_own_record(catalog):
     assert measurement_for(rep, "gpus[3].matmul_tflops.bf16") is None
     assert measurement_for(rep, "cpu.matmul_fp32_gflops")["median"] == 200.0
     assert measurement_for(rep, "machine.x") is None and measurement_for({}, "cpu.x") is None
+
+
+# ---- edges, by hand -----------------------------------------------------------------------------
+
+def test_run_counts_and_small_figures():
+    assert run_to_run_spread("matmul_fp32_gflops", [200.0])[1] == "prior for compute figures (1 earlier run here)"
+    assert run_to_run_spread("matmul_fp32_gflops", [200.0, 201.0])[1] == "prior for compute figures (2 earlier runs here)"
+    # latencies under 1 ms are figures like any other; zeros, negatives and gaps are not
+    lat = [0.70, 0.90, 0.75, 0.85, 0.80]
+    assert run_to_run_spread("latency_by_batch.1.latency_ms", lat) == (pytest.approx(spread_of_runs(lat)),
+                                                                       "5 earlier runs here")
+    assert spread_of_runs(lat) > 0.05
+    assert run_to_run_spread("latency_by_batch.1.latency_ms", [0.8, 0.0, None, -1.0, 0.9])[1].endswith(
+        "(2 earlier runs here)")
+    assert spread_of_runs([9.0, 11.0]) == pytest.approx(math.sqrt(0.02))  # two runs: n - 1 = 1
+
+
+def test_annotation_rounds_and_skips_what_is_not_a_measurement(catalog):
+    earlier = [_report(bw=b) for b in (30.0, 33.0, 27.0, 31.0, 29.0, 36.0)]
+    rep = _report(bw=30.0)
+    ms = rep["cpu"]["measurements"]
+    ms.clear()
+    ms.update({"junk": "x", "no_median": {"spread": 0.02}, "memory_bandwidth_gbps": {"median": 30.0, "reps": 3}})
+    annotate(rep, earlier, catalog)
+    m = ms["memory_bandwidth_gbps"]
+    assert m["run_to_run_spread"] == round(spread_of_runs([30.0, 33.0, 27.0, 31.0, 29.0, 36.0]), 4)  # exactly
+    assert m["stated_spread"] == m["run_to_run_spread"]  # no within-run spread given: counts as 0, not 100%
+    assert ms["no_median"] == {"spread": 0.02} and ms["junk"] == "x"
+
+
+def test_a_gpu_without_measurements_and_an_old_note(catalog):
+    rep = _report()
+    rep["gpus"] = [{"name": "GPU without a measurements record"}, "junk"]
+    rep["cpu"]["measurements"]["matmul_fp32_gflops"]["unusual"] = "unusual for this machine: old note"
+    earlier = [_report(fp32=v) for v in (196.0, 201.0, 193.0, 199.0, 197.0, 200.0)]
+    m = annotate(rep, earlier, catalog)["cpu"]["measurements"]["matmul_fp32_gflops"]
+    assert "unusual" not in m  # an ordinary run now: the note goes
+
+
+def test_earlier_runs_are_read_past_bad_entries(catalog):
+    good = [_report(bw=b) for b in (30.0, 33.0, 27.0, 31.0, 29.0)]
+    mixed = _report(fp32=2.8, bw=32.0)  # its fp32 is flagged (under 2% of peak), its bandwidth is fine
+    mixed["cpu"]["measurements"] = {"matmul_fp32_gflops": _m(2.8), "not_a_record": 5,
+                                    "memory_bandwidth_gbps": _m(32.0)}
+    from advisor.probes.repeatability import earlier_medians
+
+    med = earlier_medians(["not a report", mixed, *good], catalog)
+    assert med["cpu.memory_bandwidth_gbps"] == [32.0, 30.0, 33.0, 27.0, 31.0, 29.0]
+    assert med["cpu.matmul_fp32_gflops"] == [200.0] * 5
+
+
+def test_flag_paths_match_whole_names_only():
+    from advisor.probes.repeatability import _is_flagged
+
+    assert _is_flagged("cpu.latency_by_batch.8.latency_ms", {"cpu.latency_by_batch"})
+    assert _is_flagged("cpu.matmul_fp32_gflops", {"cpu.matmul_fp32_gflops"})
+    assert not _is_flagged("cpu.matmul_fp32_gflops", {"cpu.matmul_fp32"})
+
+
+def test_measurement_paths_that_lead_nowhere():
+    from advisor.probes.repeatability import measurement_for
+
+    rep = _report()
+    rep["gpus"] = [{"measurements": {"matmul_tflops.bf16": _m(700.0), "odd": "text"}}]
+    assert measurement_for(rep, "gpus[0].matmul_tflops.bf16")["median"] == 700.0
+    for path in ("gpus[1].matmul_tflops.bf16", "gpus[a].x", "abcde12.matmul", "gpus[0].odd", "cpu.nothing"):
+        assert measurement_for(rep, path) is None, path
+    assert measurement_for("junk", "cpu.matmul_fp32_gflops") is None
+    assert measurement_for(None, "gpus[0].matmul_tflops.bf16") is None
+
+
+def test_how_a_spread_reads_when_fields_are_missing():
+    assert describe_spread({"median": 1.0, "spread": 0.02, "stated_spread": 0.9}) == (
+        "±90% (run to run: ?; this run ±2% over ? reps)")
+    long_note = "unusual for this machine: " + "x" * 300
+    text = describe_spread({"median": 1.0, "spread": 0.02, "reps": 9, "stated_spread": 0.05,
+                            "run_to_run_basis": "6 earlier runs here", "unusual": long_note})
+    assert text == "±5% (run to run: 6 earlier runs here; this run ±2% over 9 reps); " + long_note[:200]
