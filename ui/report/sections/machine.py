@@ -82,7 +82,7 @@ def probe_html(d) -> str:
                         f"{cell(fmt_num(g['power_w_under_matmul'], 'W'), '', 'num')}<td class='num'>—</td></tr>")
     if rows:
         out.append(table([("Probe figure", False), ("Measured", True), ("Spread", True)], rows))
-        out.append("<p class='muted'>Spread: how far the newest run says the figure may move, one robust standard "
+        out.append("<p class='muted'>Spread: how far the newest run says the figure may move, one standard "
                    "deviation: its own repetitions' spread or this machine's run-to-run spread over its recent runs "
                    "(a prior until it has five), whichever is larger. Two runs agree when their ranges, two spreads "
                    "either side, overlap.</p>")
