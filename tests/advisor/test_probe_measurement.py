@@ -200,10 +200,10 @@ def test_a_spent_budget_still_times_one_repetition_when_asked():
 def test_sample_as_a_record():
     from advisor.probes.measure import Sample
 
-    s = Sample(median=1.23456, spread=0.012345, reps=7, low=1.00049, high=2.5, settled=True, warmup_s=0.12345)
-    assert s.to_dict() == {"median": 1.235, "spread": 0.0123, "reps": 7, "min": 1.0, "max": 2.5, "settled": True,
+    s = Sample(median=1.23456, spread=0.012345, reps=7, low=1.14449, high=2.5, settled=True, warmup_s=0.12345)
+    assert s.to_dict() == {"median": 1.235, "spread": 0.0123, "reps": 7, "min": 1.144, "max": 2.5, "settled": True,
                            "warmup_s": 0.123}
-    assert s.to_dict(1)["median"] == 1.2 and s.to_dict(1)["min"] == 1.0 and s.to_dict(1)["spread"] == 0.0123
+    assert s.to_dict(1)["median"] == 1.2 and s.to_dict(1)["min"] == 1.1 and s.to_dict(1)["spread"] == 0.0123
 
 
 def test_robust_spread_edges():
@@ -270,6 +270,12 @@ def test_warm_up_runs_until_both_its_reps_and_its_time_are_done(monkeypatch):
     s, n = _reps(monkeypatch, itertools.repeat(0.1), warmup_s=0.0, warmup_reps=3)
     assert n - s.reps == 3
     s, n = _reps(monkeypatch, itertools.repeat(0.1), warmup_s=0.0, warmup_reps=0)
+    assert n - s.reps == 1
+    # warm-up time is up when it is reached, not passed: 0.125 + 0.125 = 0.25 s
+    s, n = _reps(monkeypatch, itertools.repeat(0.125), warmup_s=0.25, warmup_reps=0)
+    assert n - s.reps == 2
+    # a probe whose time is spent warms up with one call only
+    s, n = _reps(monkeypatch, itertools.repeat(0.1), ctx=FakeCtx(time_left=0.0), warmup_s=1.0, warmup_reps=5)
     assert n - s.reps == 1
     # a probe with half a second left still warms up fully
     s, n = _reps(monkeypatch, itertools.repeat(0.1), ctx=FakeCtx(time_left=0.5), warmup_s=0.35)

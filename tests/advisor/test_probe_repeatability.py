@@ -401,3 +401,18 @@ def test_how_a_spread_reads_when_fields_are_missing():
     text = describe_spread({"median": 1.0, "spread": 0.02, "reps": 9, "stated_spread": 0.05,
                             "run_to_run_basis": "6 earlier runs here", "unusual": long_note})
     assert text == "±5% (run to run: 6 earlier runs here; this run ±2% over 9 reps); " + long_note[:200]
+
+
+def test_unusual_either_way_and_at_its_edges():
+    from advisor.probes.repeatability import unusual_for_this_machine
+
+    record = [0.80, 0.82, 0.78, 0.81, 0.79]  # five runs of a sub-millisecond latency
+    assert unusual_for_this_machine(1.6, record, 0.02) == (
+        "unusual for this machine: 100% above the median of its last 5 runs (0.8); run it again")
+    assert unusual_for_this_machine(0.4, record, 0.02).startswith("unusual for this machine: 50% below")
+    assert unusual_for_this_machine(0.4, record[:4], 0.02) is None  # four runs are not a record yet
+    assert unusual_for_this_machine(0.0, record, 0.02) is None  # nothing measured: nothing to compare
+    assert unusual_for_this_machine(0.4, [*record, 0.0, -1.0, None], 0.02).endswith("last 5 runs (0.8); run it again")
+    # two earlier runs far apart are not yet the machine's own spread: the prior speaks
+    assert run_to_run_spread("memory_bandwidth_gbps", [100.0, 200.0]) == (
+        RUN_TO_RUN_PRIOR["bandwidth"], "prior for bandwidth figures (2 earlier runs here)")
