@@ -63,6 +63,23 @@ def test_probe_result_calibrates_and_is_stored(window, qtbot):
     assert window.state.results.charts["roofline"]["measured"]["bandwidth_gbps"] == 20.0
 
 
+def test_a_gui_probe_states_and_stores_its_range(window, qtbot):
+    """The GUI's probe job annotates the run as the CLI does (in its worker), then stores it."""
+    from advisor.history import History
+    from advisor.probes.repeatability import RUN_TO_RUN_PRIOR
+
+    def func(ctx):
+        return {"memory_bandwidth_gbps": 21.0,
+                "measurements": {"memory_bandwidth_gbps": {"median": 21.0, "spread": 0.02, "reps": 6}}}
+
+    window.start_probe(True, probes=[Probe("test.bw", func, 0.2)])
+    qtbot.waitUntil(lambda: window.probe_task is None, timeout=10000)
+    with History() as h:
+        m = h.runs()[0].report["cpu"]["measurements"]["memory_bandwidth_gbps"]
+    assert m["stated_spread"] == RUN_TO_RUN_PRIOR["bandwidth"]
+    assert m["run_to_run_basis"] == "prior for bandwidth figures (0 earlier runs here)"
+
+
 def test_import_bad_probe_file_shows_message(window, qtbot, tmp_path):
     bad = tmp_path / "p.json"
     bad.write_text("{not json")
