@@ -72,19 +72,15 @@ def probe_job(progress, cancel, quick: bool, catalog, probes=None):
     if not report.cancelled:
         from advisor.probes.repeatability import annotate, annotate_from_history
 
-        annotated = False
+        annotate(data, [], catalog)  # the priors' ranges, kept if the history cannot be opened
         try:
             from advisor.history import History
 
             with History() as h:
                 annotate_from_history(data, h, catalog)  # ranges that take in this machine's run-to-run spread
-                annotated = True
                 data["history_run_id"] = h.add_run(data)
         except Exception as e:
             from advisor.history import keep_unsaved_run
-
-            if not annotated:
-                annotate(data, [], catalog)
 
             kept = keep_unsaved_run(data)
             warnings.append(f"Run not saved to the history: {e}"

@@ -203,14 +203,13 @@ def _annotate_without_saving(data: dict) -> None:
     from advisor.paths import data_dir
     from advisor.probes.repeatability import annotate, annotate_from_history
 
+    annotate(data, [])  # the priors' ranges, kept when there is no readable history
     if (data_dir() / FILE_NAME).is_file():
         try:
             with History() as history:
                 annotate_from_history(data, history)
-                return
         except Exception:  # --no-save: the run is shown all the same, with the priors' ranges
             pass
-    annotate(data, [])
 
 
 def run(args) -> int:
@@ -261,19 +260,16 @@ def run(args) -> int:
     if args.no_save:
         _annotate_without_saving(data)
     else:
-        annotated = False
+        annotate(data, [])  # the priors' ranges, kept if the history cannot be opened
         try:
             with History() as history:
                 for w in history.warnings:
                     print(f"warning: {w}", file=sys.stderr)
                 annotate_from_history(data, history)  # ranges that take in this machine's run-to-run spread
-                annotated = True
                 data["history_run_id"] = history.add_run(data)
         except HistoryError as e:
             from advisor.history import keep_unsaved_run
 
-            if not annotated:
-                annotate(data, [])  # the history could not be opened: the priors' run-to-run spreads
             kept = keep_unsaved_run(data)
             print(f"warning: {e}" + (f"; the run is kept in {kept} (store it later with probe --import)"
                                      if kept else ""), file=sys.stderr)

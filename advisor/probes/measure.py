@@ -76,17 +76,26 @@ def stated_range(median: float, spread: float) -> tuple[float, float]:
     return median * (1 - 2 * s), median * (1 + 2 * s)
 
 
+def stated_spread(m) -> float | None:
+    """The spread a measurement record states: its `stated_spread` (which takes in this
+    machine's run-to-run spread: `advisor.probes.repeatability`) when the run was annotated,
+    else its within-run `spread` (runs stored before, imports); None when it states neither."""
+    if not isinstance(m, dict):
+        return None
+    for key in ("stated_spread", "spread"):
+        v = m.get(key)
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+            return float(v)
+    return None
+
+
 def agree(a: dict | Sample, b: dict | Sample) -> bool:
-    """True when two measurements of one figure agree within their stated spreads (a
-    measurement dict's `stated_spread`, which includes the run-to-run spread, when it has one:
-    `advisor.probes.repeatability`)."""
+    """True when two measurements of one figure agree within their stated spreads
+    (`stated_spread`)."""
     def rng(x):
         if isinstance(x, Sample):
             return stated_range(x.median, x.spread)
-        s = x.get("stated_spread")
-        if not isinstance(s, (int, float)):
-            s = x.get("spread") or 0.0
-        return stated_range(float(x["median"]), float(s))
+        return stated_range(float(x["median"]), stated_spread(x) or 0.0)
 
     lo_a, hi_a = rng(a)
     lo_b, hi_b = rng(b)

@@ -36,7 +36,7 @@ from __future__ import annotations
 import math
 import platform
 
-from advisor.probes.measure import MIN_STATED_SPREAD
+from advisor.probes.measure import MIN_STATED_SPREAD, stated_spread  # noqa: F401 (part of this module's API)
 
 #: Run-to-run spread assumed for a figure before this machine has `MIN_HISTORY_RUNS` of its own.
 RUN_TO_RUN_PRIOR = {"compute": 0.03, "bandwidth": 0.08, "latency": 0.10}
@@ -195,15 +195,6 @@ def unusual_for_this_machine(median: float, earlier: list[float], run_to_run: fl
     side = "above" if ratio > 1 else "below"
     return (f"unusual for this machine: {abs(ratio - 1):.0%} {side} the median of its last {len(values)} runs "
             f"({ref:.4g}); run it again")
-
-
-def stated_spread(m: dict) -> float | None:
-    """The spread a measurement states: `stated_spread` when the run was annotated, else its
-    within-run `spread` (runs stored before run-to-run spreads existed, imports)."""
-    if not isinstance(m, dict):
-        return None
-    s = _num(m.get("stated_spread"))
-    return s if s is not None else _num(m.get("spread"))
 
 
 def measurement_for(report: dict, path: str) -> dict | None:
