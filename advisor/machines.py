@@ -138,6 +138,10 @@ def side_by_side(runs, catalog=None, host: str | None = None) -> dict:
     from advisor.probes.plausibility import flagged_figures
     from advisor.probes.repeatability import measurement_for, stated_spread
 
+    if catalog is None and runs:  # once here, not in each column's efficiency and plausibility check
+        from hardware_db import load_catalog
+
+        catalog = load_catalog()
     cols = machine_columns(runs, catalog, host)
     rows: dict[str, dict] = {}
     order: list[str] = []
